@@ -132,7 +132,8 @@ def _binary(name, impl, jvp=None, transpose=None, out_dtype=None, lower=None, do
 
 
 def _tmul_impl(t, d):
-    out = np.multiply(t, d)
+    with np.errstate(invalid="ignore"):
+        out = np.multiply(t, d)
     if np.ndim(out) == 0:
         return np.asarray(0, out.dtype) if t == 0 else np.asarray(out)
     return np.where(np.broadcast_to(t, out.shape) == 0, np.zeros((), out.dtype), out)
