@@ -83,6 +83,8 @@ class Primitive:
       inputs arrive as `UndefinedPrimal(aval)`. Only linear primitives have one.
     vmap(args, bdims, **params) -> (out, out_bdim); bdim None means unbatched.
     lower: the lowering rule (see tracejit/lowering).
+    partial_eval(eqn, unknown_mask) -> (known eqns, unknown eqns): for primitives holding
+      sub-programs, which split themselves between the primal and the linear IR.
     """
 
     __slots__ = (
@@ -93,6 +95,7 @@ class Primitive:
         "transpose",
         "vmap",
         "lower",
+        "partial_eval",
         "multiple_results",
         "doc",
     )
@@ -107,6 +110,7 @@ class Primitive:
         transpose=None,
         vmap=None,
         lower=None,
+        partial_eval=None,
         multiple_results: bool = False,
         doc: str | None = None,
     ):
@@ -117,6 +121,7 @@ class Primitive:
         self.transpose = transpose
         self.vmap = vmap
         self.lower = lower
+        self.partial_eval = partial_eval
         self.multiple_results = multiple_results
         self.doc = doc
         if name in PRIMITIVES:

@@ -1,3 +1,3 @@
 """The primitive set. Importing this package registers every primitive in PRIMITIVES."""
 
-from . import elementwise, reduce, shape  # noqa: F401
+from . import control, dot, elementwise, linalg, reduce, shape  # noqa: F401

@@ -10,20 +10,26 @@ from ..ops.elementwise import _bcast_to, add
 from ..trace import _SRC, TraceError, bind, trace_to_ir
 
 
-def jvp_ir(ir: IR, nonzeros) -> tuple[IR, list[bool]]:
+def jvp_ir(ir: IR, nonzeros, instantiate=False) -> tuple[IR, list[bool]]:
     """IR (xs) -> ys  becomes  IR (xs, ts) -> (ys, J ts), one tangent per nonzero input.
 
     Tangents of inputs not in `nonzeros` are symbolic zeros and cost nothing; the second
     result says which outputs got a (possibly) nonzero tangent, in the order emitted.
+    `instantiate[k]` (or True for all) forces a tangent output k, as zeros if need be.
     """
     n = len(ir.invars)
     nonzeros = list(nonzeros)
+    inst = [instantiate] * len(ir.outs) if isinstance(instantiate, bool) else list(instantiate)
     out_nz: list[bool] = []
 
     def fn(*args):
         primals, it = args[:n], iter(args[n:])
         tangents = [next(it) if nz else None for nz in nonzeros]
         outs, touts = jvp_eval(ir, primals, tangents)
+        touts = [
+            zeros_like_aval(_aval(o)) if t is None and f and is_float(_aval(o).dtype) else t
+            for o, t, f in zip(outs, touts, inst)
+        ]
         out_nz[:] = [t is not None for t in touts]
         return list(outs) + [t for t in touts if t is not None]
 
@@ -93,6 +99,10 @@ def jvp_eqn(prim, xs, ts, params, out_vars=None):
     if total is not None:
         total = _bcast_to(total, shape_of(out))
     return [out], [total]
+
+
+def zeros_like_aval(aval: ShapedArray) -> np.ndarray:
+    return np.zeros(aval.shape, aval.dtype)
 
 
 def _aval(x) -> ShapedArray:
