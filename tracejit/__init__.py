@@ -1,7 +1,7 @@
 """tracejit: composable function transformations (grad, vmap, jit) for NumPy code."""
 
 from . import ops  # noqa: F401  (registers the primitives)
-from . import tree
+from . import lax, tree
 from .api import (
     grad,
     hessian,
@@ -16,8 +16,10 @@ from .api import (
     vjp,
     vmap,
 )
+from .custom import checkpoint, custom_jvp, custom_vjp, remat, straight_through
 from .ir import IR, ShapedArray
 from .ops.elementwise import stop_gradient
+from .testing import check_grads
 from .trace import ConcretizationError, TraceError, TracerLeakError
 
 __all__ = [
@@ -26,15 +28,22 @@ __all__ = [
     "ConcretizationError",
     "TraceError",
     "TracerLeakError",
+    "check_grads",
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
     "grad",
     "hessian",
     "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "lax",
     "linear_transpose",
     "linearize",
     "make_ir",
+    "remat",
+    "straight_through",
     "stop_gradient",
     "tree",
     "value_and_grad",

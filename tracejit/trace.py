@@ -269,7 +269,10 @@ def bind(prim: Primitive, *args, **params):
         if type(a) is Tracer and (trace is None or a.trace.level > trace.level):
             trace = a.trace
     if trace is None:
-        return prim.impl(*args, **params)
+        out = prim.impl(*args, **params)
+        if prim.multiple_results:
+            return tuple(o if type(o) is np.ndarray else np.asarray(o) for o in out)
+        return out if type(out) is np.ndarray else np.asarray(out)
     if not trace.alive:
         raise TracerLeakError(_leak_msg(next(a for a in args if type(a) is Tracer), prim.name))
     ins, vals = [], []
