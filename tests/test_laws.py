@@ -29,7 +29,7 @@ for _c in CASES:
     BY_NAME.setdefault(_c.prim, []).append(_c)
 
 # primitives whose laws are tested elsewhere (they hold programs, not arrays)
-STRUCTURAL = {
+STRUCTURAL = {"while_record", 
     "jit", "cond", "while", "scan", "custom_jvp_call", "custom_vjp_call", "custom_lin", "checkpoint"
 }
 

@@ -44,7 +44,7 @@ __all__ = [
 class ShapedArray:
     """An abstract array: shape and dtype, nothing else."""
 
-    shape: tuple[int, ...]
+    shape: tuple[int, ...]  # a None dimension is known only at run time (a loop's tape)
     dtype: np.dtype
 
     @property
@@ -62,7 +62,8 @@ class ShapedArray:
         )
 
     def __str__(self) -> str:
-        return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
+        dims = ",".join("?" if d is None else str(d) for d in self.shape)
+        return f"{short_dtype(self.dtype)}[{dims}]"
 
     __repr__ = __str__
 

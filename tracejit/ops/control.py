@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import IR, Eqn, ShapedArray, Var
-from ..trace import Primitive, TraceError, eval_ir, trace_to_ir, user_src
-from .common import UndefinedPrimal, is_float, moveaxis_to, shape_error, shape_of
+from ..trace import Primitive, TraceError, eval_ir, trace_to_ir
+from .common import UndefinedPrimal, moveaxis_to, shape_error, shape_of
 
 # transforms import ops (for rules), so control-flow rules import transforms lazily
 
@@ -224,6 +224,8 @@ cond_p = Primitive(
 
 def _scan_impl(*args, body, num_consts, num_carry, length, reverse):
     consts, carry, xs = _groups(args, num_consts, num_carry)
+    if length is None:  # a dynamic length: read it off the xs (a while_loop's tape)
+        length = np.shape(xs[0])[0]
     ys = []
     for i in range(length - 1, -1, -1) if reverse else range(length):
         out = eval_ir(body, consts + carry + [x[i] for x in xs])
@@ -241,8 +243,10 @@ def _scan_impl(*args, body, num_consts, num_carry, length, reverse):
 
 def _scan_shape(*avals, body, num_consts, num_carry, length, reverse):
     consts, carry, xs = _groups(avals, num_consts, num_carry)
+    if length is None and not xs:
+        raise shape_error("scan", "a scan of dynamic length needs xs")
     for x in xs:
-        if not x.shape or x.shape[0] != length:
+        if not x.shape or (length is not None and x.shape[0] != length):
             raise shape_error("scan", f"xs leaf {x} does not have leading length {length}")
     want = consts + carry + [x.update(shape=x.shape[1:]) for x in xs]
     if list(body.in_avals) != want:
@@ -526,11 +530,102 @@ def _while_jvp(primals, tangents, *, cond_ir, body_ir, cond_nconsts, body_nconst
 
 
 def _while_partial_eval(eqn: Eqn, mask):
-    raise TraceError(
-        f"reverse-mode differentiation of while_loop (at {eqn.src or user_src()}) is not "
-        "supported yet: its trip count depends on the data. Use tracejit.lax.fori_loop with "
-        "static bounds or tracejit.lax.scan, or forward mode (jvp / jacfwd)."
+    """Reverse mode through a data-dependent trip count. The primal loop records its
+    carry at the start of every iteration on a tape that grows as needed (leading
+    dimension unknown until run time); the linear part is a scan over that tape which
+    recomputes each step's residuals from the recorded carry."""
+    _, partial_eval_ir = _tf()
+    p = eqn.params
+    cond_ir, body_ir = p["cond_ir"], p["body_ir"]
+    ncc, nbc = p["cond_nconsts"], p["body_nconsts"]
+    mcc, mb, mcar = _groups(list(mask), ncc, nbc)
+    if any(mcc):
+        raise TraceError("while_loop: the loop condition cannot depend on a tangent")
+    mcar = _fixed_point(lambda c: partial_eval_ir(body_ir, mb + c)[2], mcar)
+    known_b, unk_b, out_unk, n_res = partial_eval_ir(body_ir, mb + mcar, instantiate=mcar)
+    n_known_out = len(known_b.outs) - n_res
+    cc, bc, carry = _groups(eqn.inputs, ncc, nbc)
+    known_carry = [v for v, m in zip(cond_ir.invars[ncc:], mcar) if not m]
+    used = {a.id for e in cond_ir.eqns for a in e.inputs if type(a) is Var}
+    used |= {a.id for a in cond_ir.outs if type(a) is Var}
+    if any(v.id in used for v, m in zip(cond_ir.invars[ncc:], mcar) if m):
+        raise TraceError("while_loop: the loop condition cannot depend on a tangent")
+    k_cond = IR(cond_ir.invars[:ncc] + tuple(known_carry), cond_ir.constvars, cond_ir.consts,
+                cond_ir.eqns, cond_ir.outs)
+    from ..ir import dce
+
+    k_body = dce(IR(known_b.invars, known_b.constvars, known_b.consts, known_b.eqns,
+                    known_b.outs[:n_known_out]))
+    k_carry_avals = [v.aval for v in known_carry]
+    tape = tuple(Var(a.update(shape=(None,) + a.shape)) for a in k_carry_avals)
+    known = Eqn(
+        while_record_p,
+        tuple(cc) + tuple(a for a, m in zip(bc, mb) if not m)
+        + tuple(a for a, m in zip(carry, mcar) if not m),
+        tuple(v for v, u in zip(eqn.outs, mcar) if not u) + tape,
+        {"cond_ir": k_cond, "body_ir": k_body, "cond_nconsts": ncc,
+         "body_nconsts": sum(not m for m in mb)},
+        eqn.src,
     )
+    kb_avals = [a.aval for a, m in zip(bc, mb) if not m]
+    ub_avals = [a.aval for a, m in zip(bc, mb) if m]
+    uc_avals = [a.aval for a, m in zip(carry, mcar) if m]
+
+    def step(*args):
+        kb, ub, tcar, kcar = _groups(args, len(kb_avals), len(ub_avals), len(uc_avals))
+        res = eval_ir(known_b, kb + kcar)[n_known_out:]
+        return eval_ir(unk_b, list(res) + ub + tcar)
+
+    lin_body = trace_to_ir(step, kb_avals + ub_avals + uc_avals + k_carry_avals)[0]
+    unknown = Eqn(
+        scan_p,
+        tuple(a for a, m in zip(bc, mb) if not m) + tuple(a for a, m in zip(bc, mb) if m)
+        + tuple(a for a, m in zip(carry, mcar) if m) + tape,
+        tuple(v for v, u in zip(eqn.outs, mcar) if u),
+        {"body": lin_body, "num_consts": len(kb_avals) + len(ub_avals),
+         "num_carry": len(uc_avals), "length": None, "reverse": False},
+        eqn.src,
+    )
+    return [known], [unknown]
+
+
+def _while_record_impl(*args, cond_ir, body_ir, cond_nconsts, body_nconsts):
+    cc, bc, carry = _groups(args, cond_nconsts, body_nconsts)
+    tape = [[] for _ in carry]
+    while bool(eval_ir(cond_ir, cc + carry)[0]):
+        for t, c in zip(tape, carry):
+            t.append(np.asarray(c))
+        carry = eval_ir(body_ir, bc + carry)
+    stacked = [
+        np.stack(t) if t else np.zeros((0,) + np.shape(c), np.asarray(c).dtype)
+        for t, c in zip(tape, carry)
+    ]
+    return tuple([np.asarray(c) for c in carry] + stacked)
+
+
+def _while_record_shape(*avals, cond_ir, body_ir, cond_nconsts, body_nconsts):
+    carry = _while_shape(*avals, cond_ir=cond_ir, body_ir=body_ir, cond_nconsts=cond_nconsts,
+                         body_nconsts=body_nconsts)
+    return tuple(carry) + tuple(a.update(shape=(None,) + a.shape) for a in carry)
+
+
+def _while_record_vmap(args, dims, **params):
+    raise TraceError(
+        "vmap of the reverse-mode derivative of a while_loop is not supported (each lane "
+        "has its own trip count); apply vmap inside grad instead: grad(vmap(f)), or use "
+        "fori_loop / scan with a static trip count"
+    )
+
+
+while_record_p = Primitive(
+    "while_record",
+    impl=_while_record_impl,
+    shape=_while_record_shape,
+    vmap=_while_record_vmap,
+    multiple_results=True,
+    doc="A while loop that also returns its carries at the start of every iteration "
+    "(the tape read by reverse mode); the tape's length is known only at run time.",
+)
 
 
 def _while_vmap(args, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
@@ -605,4 +700,4 @@ while_p = Primitive(
     doc="while(*cond_consts, *body_consts, *init): iterate body while cond holds.",
 )
 
-__all__ = ["cond_p", "scan_p", "while_p", "vmap_ir_at0", "is_float"]
+__all__ = ["cond_p", "scan_p", "while_p", "while_record_p", "vmap_ir_at0"]
