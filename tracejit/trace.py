@@ -177,12 +177,13 @@ class Trace:
 class Tracer:
     """A stand-in for an array during tracing. Operators are attached by tracejit.numpy."""
 
-    __slots__ = ("trace", "var", "aval", "val")
+    # `_trace`/`_var`, not `trace`/`var`: those are NumPy array methods (x.trace(), x.var())
+    __slots__ = ("_trace", "_var", "aval", "val")
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, var: Var, val=None):
-        self.trace = trace
-        self.var = var
+        self._trace = trace
+        self._var = var
         self.aval = var.aval
         self.val = val
 
@@ -203,10 +204,10 @@ class Tracer:
 
     def concrete(self, what: str) -> np.ndarray:
         """The concrete value, or a ConcretizationError explaining why there is none."""
-        if not self.trace.alive and self.val is None:
+        if not self._trace.alive and self.val is None:
             raise TracerLeakError(_leak_msg(self, what))
         if self.val is None:
-            reason = self.trace.reason or "inside a trace without concrete values"
+            reason = self._trace.reason or "inside a trace without concrete values"
             raise ConcretizationError(
                 f"cannot use a traced value in {what} {reason} (at {user_src()}). "
                 "Use tracejit.numpy.where for values, tracejit.lax.cond / "
@@ -266,8 +267,8 @@ def bind(prim: Primitive, *args, **params):
     """Evaluate `prim` on NumPy inputs, or record it in the innermost live trace."""
     trace = None
     for a in args:
-        if type(a) is Tracer and (trace is None or a.trace.level > trace.level):
-            trace = a.trace
+        if type(a) is Tracer and (trace is None or a._trace.level > trace.level):
+            trace = a._trace
     if trace is None:
         out = prim.impl(*args, **params)
         if prim.multiple_results:
@@ -277,11 +278,11 @@ def bind(prim: Primitive, *args, **params):
         raise TracerLeakError(_leak_msg(next(a for a in args if type(a) is Tracer), prim.name))
     ins, vals = [], []
     for a in args:
-        if type(a) is Tracer and a.trace is trace:
-            ins.append(a.var)
+        if type(a) is Tracer and a._trace is trace:
+            ins.append(a._var)
             vals.append(a.val)
         elif type(a) is Tracer:
-            if not a.trace.alive:
+            if not a._trace.alive:
                 raise TracerLeakError(_leak_msg(a, prim.name))
             ins.append(trace.capture(a))
             vals.append(a.val)
@@ -322,7 +323,7 @@ def trace_to_ir(
             in_tracers.append(Tracer(trace, Var(a)))
         elif type(a) is Tracer:
             if a.val is None and trace.reason is None:
-                trace.reason = a.trace.reason
+                trace.reason = a._trace.reason
             in_tracers.append(Tracer(trace, Var(a.aval), a.val))
         else:
             a = np.asarray(a)
@@ -330,7 +331,7 @@ def trace_to_ir(
     try:
         outs = fn(*in_tracers)
         out_atoms = [
-            o.var if type(o) is Tracer and o.trace is trace else trace.capture(o) for o in outs
+            o._var if type(o) is Tracer and o._trace is trace else trace.capture(o) for o in outs
         ]
     finally:
         trace.alive = False
@@ -338,7 +339,7 @@ def trace_to_ir(
     closure = list(trace.closure.values())
     consts = list(trace.consts.values())
     ir = IR(
-        invars=tuple(v for v, _ in closure) + tuple(t.var for t in in_tracers),
+        invars=tuple(v for v, _ in closure) + tuple(t._var for t in in_tracers),
         constvars=tuple(v for v, _ in consts),
         consts=tuple(c for _, c in consts),
         eqns=tuple(trace.eqns),
