@@ -409,7 +409,7 @@ def _pad_width(pad_width, nd):
     pw = np.asarray(pad_width)
     if not np.issubdtype(pw.dtype, np.integer):
         raise TypeError("`pad_width` must be of integral type.")
-    pw = np._broadcast_to(pw, (nd, 2)).tolist()
+    pw = np.broadcast_to(pw, (nd, 2)).tolist()
     if builtins.any(v < 0 for row in pw for v in row):
         raise ValueError("index can't contain negative values")
     return pw
@@ -424,7 +424,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
         if is_tracer(values) or np.ndim(values) == 0:
             v = cast(values, dtype_of(a))
             return sh.pad(a, v, padding_config=tuple((lo, hi, 0) for lo, hi in pw))
-        vals = np._broadcast_to(np.asarray(values), (nd, 2))
+        vals = np.broadcast_to(np.asarray(values), (nd, 2))
         for ax, (lo, hi) in enumerate(pw):
             for side, width in ((0, lo), (1, hi)):
                 if width:

@@ -214,7 +214,6 @@ def attach() -> None:
     T.min = lambda self, axis=None, out=None, keepdims=False, **kw: r.min(
         self, axis, out, keepdims, **kw
     )
-    T.ptp = lambda self, axis=None, out=None, keepdims=False: r.ptp(self, axis, out, keepdims)
     T.argmax = lambda self, axis=None, out=None, *, keepdims=False: r.argmax(
         self, axis, out, keepdims=keepdims
     )

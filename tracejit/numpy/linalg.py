@@ -26,7 +26,8 @@ from ._core import (
     keep_dims,
     shape_of,
 )
-from ._dot import matmul, outer, tensordot
+from ._dot import matmul, outer
+from ._dot import tensordot as _tensordot
 from ._math import _c, safe_sqrt
 
 __all__ = [
@@ -238,6 +239,10 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
         shape_of(s),
     )
     return red.reduce_sum(cast(ew.gt(s, tol), np.int64), axes=(len(shape_of(s)) - 1,))
+
+
+def tensordot(x1, x2, /, *, axes=2):
+    return _tensordot(x1, x2, axes)
 
 
 def matrix_transpose(x, /):
