@@ -46,6 +46,7 @@ from ._dot import (
     vdot,
 )
 from ._indexing import (
+    at,
     argwhere,
     flatnonzero,
     nonzero,
@@ -446,6 +447,7 @@ __all__ = [
     "arange",
     "linspace",
     "logspace",
+    "at",
     "take",
     "take_along_axis",
     "nonzero",

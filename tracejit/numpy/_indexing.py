@@ -321,6 +321,8 @@ class _IndexUpdateRef:
 
 
 class _IndexUpdateHelper:
+    """x.at: index it to get an _IndexUpdateRef."""
+
     __slots__ = ("x",)
 
     def __init__(self, x):
@@ -331,6 +333,12 @@ class _IndexUpdateHelper:
 
     def __repr__(self) -> str:
         return f"_IndexUpdateHelper({self.x!r})"
+
+
+def at(x):
+    """`tnp.at(x)[idx].set(v)`: x.at for NumPy arrays too (which have no .at attribute),
+    for code that runs both traced and on plain NumPy inputs."""
+    return _IndexUpdateHelper(_arr(x))
 
 
 # ---------------------------------------------------------------------------
