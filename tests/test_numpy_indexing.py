@@ -79,7 +79,8 @@ def test_getitem_matches_numpy(idx):
 
 
 @pytest.mark.parametrize(
-    "idx", [0, (1, 2), (slice(None), -1), [0, 2, 0], ([1, 0], [3, 3]), (Ellipsis, [4, 0])],
+    "idx",
+    [0, (1, 2), (slice(None), -1), [0, 2, 0], ([1, 0], [3, 3]), (Ellipsis, [4, 0])],
     ids=repr,
 )
 def test_getitem_gradient(idx):
@@ -156,8 +157,13 @@ def _numpy_at(x, idx, op, v):
     elif op == "set":
         out[idx] = v
     else:
-        fn = {"multiply": np.multiply, "min": np.minimum, "max": np.maximum,
-              "divide": np.divide, "power": np.power}[op]
+        fn = {
+            "multiply": np.multiply,
+            "min": np.minimum,
+            "max": np.maximum,
+            "divide": np.divide,
+            "power": np.power,
+        }[op]
         out[idx] = fn(out[idx], v)
     return out
 
@@ -187,8 +193,9 @@ def test_at_scalar_value_broadcasts_and_casts():
     np.testing.assert_array_equal(tj.vmap(lambda x: x.at[0].get())(X), X[:, 0])
 
 
-@pytest.mark.parametrize("idx", [1, (slice(None), 1), [0, 2], ([0, 1], [3, 3]), ([2, 2], 1)],
-                         ids=repr)
+@pytest.mark.parametrize(
+    "idx", [1, (slice(None), 1), [0, 2], ([0, 1], [3, 3]), ([2, 2], 1)], ids=repr
+)
 def test_at_gradients(idx):
     v = rng.normal(size=np.shape(X[idx]))
 
@@ -215,7 +222,9 @@ def test_at_with_traced_index():
     want = np.stack([_numpy_at(X, i, "add", 1.0) for i in idx])
     np.testing.assert_array_equal(got, want)
     got = tj.vmap(lambda i, v: tnp.at(X)[:, i, 0].set(v))(idx, np.array([5.0, 6.0, 7.0]))
-    want = np.stack([_numpy_at(X, (slice(None), i, 0), "set", v) for i, v in zip(idx, [5, 6, 7])])
+    want = np.stack(
+        [_numpy_at(X, (slice(None), i, 0), "set", v) for i, v in zip(idx, [5, 6, 7], strict=True)]
+    )
     np.testing.assert_array_equal(got, want)
 
 

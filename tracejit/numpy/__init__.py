@@ -46,8 +46,8 @@ from ._dot import (
     vdot,
 )
 from ._indexing import (
-    at,
     argwhere,
+    at,
     flatnonzero,
     nonzero,
     select,
