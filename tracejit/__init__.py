@@ -18,6 +18,7 @@ from .api import (
 )
 from .custom import checkpoint, custom_jvp, custom_vjp, remat, straight_through
 from .ir import IR, ShapedArray
+from .jit import jit
 from .ops.elementwise import stop_gradient
 from .testing import check_grads
 from .trace import ConcretizationError, TraceError, TracerLeakError
@@ -37,6 +38,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "lax",
     "linear_transpose",

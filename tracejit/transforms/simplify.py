@@ -15,7 +15,15 @@ from ..ir import IR, Eqn, Lit, Var, dce
 from ..ops import elementwise as _ew
 from ..trace import Primitive
 
-__all__ = ["simplify_ir", "inline_calls", "fold_constants", "clean_algebra", "cse", "prune"]
+__all__ = [
+    "simplify_ir",
+    "simplify_bodies",
+    "inline_calls",
+    "fold_constants",
+    "clean_algebra",
+    "cse",
+    "prune",
+]
 
 # primitives that only wrap a sub-program: the parameter naming it (calls to inline)
 CALLS = {
@@ -35,7 +43,7 @@ def simplify_ir(ir: IR) -> IR:
     """The same function with less work: calls inlined, constants folded, algebraic
     identities applied, common subexpressions shared, dead code removed (to a fixed point).
     """
-    ir = inline_calls(ir)
+    ir = simplify_bodies(inline_calls(ir))
     for _ in range(4):
         n = len(ir.eqns)
         ir = prune(cse(clean_algebra(fold_constants(ir))))
@@ -71,7 +79,30 @@ def _with_inputs(eqn: Eqn, ins) -> Eqn:
 
 
 # ---------------------------------------------------------------------------
-# inlining
+# inlining, and the bodies of control flow
+
+
+def simplify_bodies(ir: IR) -> IR:
+    """body ≡ simplify_ir(body) for every program held in a parameter (cond branches,
+    loop bodies): the same function of the same inputs."""
+
+    def sub(v):
+        if isinstance(v, IR):
+            return simplify_ir(v)
+        if isinstance(v, tuple) and v and all(isinstance(b, IR) for b in v):
+            return tuple(simplify_ir(b) for b in v)
+        return v
+
+    def step(eqn, ins, _sub):
+        if eqn.prim.name in CALLS or not any(
+            isinstance(v, IR) or (isinstance(v, tuple) and v and isinstance(v[0], IR))
+            for v in eqn.params.values()
+        ):
+            return [_with_inputs(eqn, ins)]
+        params = {k: sub(v) for k, v in eqn.params.items()}
+        return [Eqn(eqn.prim, ins, eqn.outs, params, eqn.src)]
+
+    return _rebuild(ir, step)
 
 
 def inline_calls(ir: IR) -> IR:

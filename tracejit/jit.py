@@ -1,0 +1,530 @@
+"""jit: trace once per argument signature, simplify, lower to Numba, dispatch fast.
+
+    f = tj.jit(f)             # or @tj.jit; static_argnums / static_argnames as in JAX
+    f(x, y)                   # first call: traced, run by the interpreter, compiled behind
+    f.ir, f.source            # the (simplified) IR and generated code of the last call
+    f.compile(x, y)           # ahead of time: returns once machine code is ready
+
+Inside another transform (an argument is a Tracer) the call records one `jit` equation
+holding the IR; jvp, partial evaluation, transpose and vmap of that equation are the IR
+transforms of its body wrapped in a new `jit` equation, so grad(jit(f)), vmap(jit(f)),
+jit(grad(f)) and nested jit all compose. Nested calls are inlined before lowering.
+
+No compile pause. The first call with a new signature evaluates the IR with the NumPy
+interpreter and returns; the source is generated and compiled (or loaded from the disk
+cache) in one background thread, and calls switch to machine code once it is ready.
+Both compute the same function; they agree to rounding (NumPy sums pairwise, the
+generated loops sequentially, and vmath's exp/tanh are within a few ulp of NumPy's).
+Compiling in a thread costs the caller some speed while it runs (Numba holds the GIL
+while typing); it was preferred over compiling after N calls, which pauses call N, and
+over a subprocess, which pays Numba's start-up (~0.5 s) again. `TRACEJIT_SYNC_COMPILE=1`
+compiles before the first call returns (tests). If lowering or Numba fails, the
+function keeps running on the interpreter and a TracejitWarning names the primitive and
+equation; `compile()` raises the error instead. No Numba traceback reaches the user.
+
+Dispatch. A call whose arguments are all NumPy arrays is looked up by their shapes in a
+dict of compiled entries, and the Numba dispatcher checks dtypes and layouts (a
+mismatch raises TypeError there and takes the general path). Everything else flattens
+the arguments (tracejit.tree), keys on (structure, shapes, dtypes, static arguments),
+and logs each new trace with its reason when `TRACEJIT_LOG_COMPILES=1`.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import inspect
+import os
+import queue
+import sys
+import threading
+import time
+import warnings
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import tree
+from .api import _Out, as_array, flatten_fun
+from .ir import IR, ShapedArray, aval_of
+from .ops.common import UndefinedPrimal
+from .trace import Primitive, Tracer, eval_ir, trace_to_ir
+from .transforms import jvp_ir, transpose_ir, vmap_ir
+from .transforms.partial_eval import partial_eval_ir
+from .transforms.simplify import simplify_ir
+
+__all__ = ["jit", "jit_p", "Jitted", "TracejitWarning"]
+
+
+class TracejitWarning(UserWarning):
+    pass
+
+
+def _log(msg: str) -> None:
+    if os.environ.get("TRACEJIT_LOG_COMPILES", "") not in ("", "0"):
+        print(f"tracejit: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# one compiled program: interpreter now, machine code when ready
+
+
+class Entry:
+    """One traced signature: the simplified IR, and its kernel once compiled."""
+
+    def __init__(self, ir: IR, name: str, out_tree=None):
+        self.ir = ir
+        self.name = name
+        self.out_tree = out_tree
+        self.kernel = None  # the Numba dispatcher: kernel(*consts, *args)
+        self.call = None  # kernel with consts bound, set when ready
+        self.lowered = None
+        self.error: Exception | None = None
+        self.state = "new"  # new -> queued -> ready | failed
+        self.done = threading.Event()
+        self.fast_key = None  # shapes of the positional arrays, if fast-dispatchable
+        self.owner = None  # the Jitted whose fast dict gets this entry when ready
+        self.single = len(ir.outs) == 1
+
+    def lower(self):
+        if self.lowered is None:
+            from .lowering import lower_ir
+
+            self.lowered = lower_ir(self.ir, self.name)
+        return self.lowered
+
+    def compile(self) -> None:
+        """Generate and compile the kernel in this thread (the worker, or a blocked caller)."""
+        from .lowering.cache import compile_kernel
+
+        t0 = time.perf_counter()
+        try:
+            lowered = self.lower()
+            kernel = compile_kernel(lowered, lowered.param_avals)
+        except Exception as err:  # noqa: BLE001 - reported as a warning or by compile()
+            self.error = err
+            self.state = "failed"
+            self.done.set()
+            return
+        self.kernel = kernel
+        consts = lowered.consts
+        self.call = functools.partial(kernel, *consts) if consts else kernel
+        self.state = "ready"
+        _log(
+            f"{self.name}: machine code ready in {time.perf_counter() - t0:.3f} s "
+            f"(kernel tj_{lowered.key})"
+        )
+        if self.owner is not None and self.fast_key is not None:
+            self.owner._fast[self.fast_key] = self
+        self.done.set()
+
+    def run(self, args: list) -> list:
+        """Outputs as a list, from machine code if ready, else from the interpreter."""
+        if self.state == "ready":
+            try:
+                out = self.call(*args)
+            except TypeError:  # non-contiguous, read-only or mistyped arrays: convert
+                out = self.call(
+                    *[_c_array(a, v.aval) for a, v in zip(args, self.ir.invars, strict=True)]
+                )
+            return [out] if self.single else list(out)
+        if self.state == "new":
+            self.state = "queued"
+            if _sync():
+                self.compile()
+                return self.run(args)
+            _enqueue(self)
+        elif self.state == "failed" and self.error is not None:
+            _warn_failure(self)
+        return eval_ir(self.ir, list(args))
+
+    def wait(self) -> None:
+        """Block until machine code is ready; raise if it cannot be."""
+        if self.state == "new":
+            self.state = "queued"
+            self.compile()
+        self.done.wait()
+        if self.state == "failed":
+            err, self.error = self.error, None
+            raise err or RuntimeError(f"{self.name}: compilation failed earlier")
+
+
+def _c_array(a, aval: ShapedArray):
+    a = np.asarray(a)
+    if a.dtype != aval.dtype or a.shape != aval.shape:
+        raise TypeError(f"expected {aval}, got {aval_of(a)}")
+    return np.require(a, requirements=("C", "W"))
+
+
+def _warn_failure(entry: Entry) -> None:
+    err, entry.error = entry.error, None
+    warnings.warn(
+        f"tracejit.jit: {entry.name} runs on the NumPy interpreter: {err}",
+        TracejitWarning,
+        stacklevel=4,
+    )
+
+
+def _sync() -> bool:
+    return os.environ.get("TRACEJIT_SYNC_COMPILE", "") not in ("", "0")
+
+
+# ---------------------------------------------------------------------------
+# the background compiler: one thread, started on first use
+
+_jobs: queue.Queue = queue.Queue()
+_worker: list = []
+_stopping = threading.Event()
+
+
+def _work() -> None:
+    while not _stopping.is_set():
+        entry = _jobs.get()
+        if entry is None:
+            return
+        if entry.state == "queued":
+            entry.compile()
+
+
+def _enqueue(entry: Entry) -> None:
+    if not _worker:
+        t = threading.Thread(target=_work, name="tracejit-compile", daemon=True)
+        _worker.append(t)
+        t.start()
+    _jobs.put(entry)
+
+
+def _shutdown() -> None:  # do not start new compilations while the interpreter exits
+    _stopping.set()
+    _jobs.put(None)
+
+
+import atexit  # noqa: E402
+
+atexit.register(_shutdown)
+
+
+# ---------------------------------------------------------------------------
+# the jit primitive: a call of an IR
+
+
+_IMPL_CACHE: collections.OrderedDict = collections.OrderedDict()  # id(ir) -> (ir, Entry)
+
+
+def _entry_for(ir: IR, name: str) -> Entry:
+    hit = _IMPL_CACHE.get(id(ir))
+    if hit is not None and hit[0] is ir:
+        _IMPL_CACHE.move_to_end(id(ir))
+        return hit[1]
+    entry = Entry(simplify_ir(ir), name)
+    _IMPL_CACHE[id(ir)] = (ir, entry)
+    if len(_IMPL_CACHE) > 512:
+        _IMPL_CACHE.popitem(last=False)
+    return entry
+
+
+def _jit_impl(*args, ir, name):
+    return tuple(_entry_for(ir, name).run([np.asarray(a) for a in args]))
+
+
+def _jit_shape(*avals, ir, name):
+    if list(avals) != list(ir.in_avals):
+        raise TypeError(f"jit({name}): inputs {avals} differ from {ir.in_avals}")
+    return ir.out_avals
+
+
+def _jit_jvp(primals, tangents, *, ir, name):
+    nz = [t is not None for t in tangents]
+    jir, out_nz = jvp_ir(ir, nz)
+    outs = jit_p.bind(*primals, *[t for t in tangents if t is not None], ir=jir, name=f"jvp_{name}")
+    n = len(ir.outs)
+    touts = iter(outs[n:])
+    return list(outs[:n]), [next(touts) if z else None for z in out_nz]
+
+
+def _jit_partial_eval(eqn, mask):
+    """Split one jit equation into a known call (outputs + residuals) and an unknown one."""
+    from .ir import Eqn, Var
+
+    inner, name = eqn.params["ir"], eqn.params["name"]
+    known, unknown, out_unknown, n_res = partial_eval_ir(inner, mask)
+    res_vars = [Var(a.aval) for a in known.outs[len(known.outs) - n_res :]]
+    k_in = tuple(a for a, m in zip(eqn.inputs, mask, strict=True) if not m)
+    u_in = tuple(a for a, m in zip(eqn.inputs, mask, strict=True) if m)
+    k_out = tuple(v for v, u in zip(eqn.outs, out_unknown, strict=True) if not u) + tuple(res_vars)
+    u_out = tuple(v for v, u in zip(eqn.outs, out_unknown, strict=True) if u)
+    k_eqn = Eqn(jit_p, k_in, k_out, {"ir": known, "name": name}, eqn.src)
+    u_eqn = Eqn(
+        jit_p, tuple(res_vars) + u_in, u_out, {"ir": unknown, "name": f"lin_{name}"}, eqn.src
+    )
+    return [k_eqn], [u_eqn]
+
+
+def _jit_transpose(cts, *args, ir, name):
+    linear = [isinstance(a, UndefinedPrimal) for a in args]
+    t_ir = transpose_ir(ir, linear)
+    cts = [
+        np.zeros(v.aval.shape, v.aval.dtype) if c is None else c
+        for c, v in zip(cts, ir.outs, strict=True)
+    ]
+    res = [a for a in args if not isinstance(a, UndefinedPrimal)]
+    outs = iter(jit_p.bind(*res, *cts, ir=t_ir, name=f"transpose_{name}"))
+    return [next(outs) if lin else None for lin in linear]
+
+
+def _jit_vmap(args, dims, *, ir, name):
+    size = next(
+        np.shape(a)[d] if not hasattr(a, "aval") else a.aval.shape[d]
+        for a, d in zip(args, dims, strict=True)
+        if d is not None
+    )
+    vir, out_dims = vmap_ir(ir, dims, size)
+    return jit_p.bind(*args, ir=vir, name=f"vmap_{name}"), out_dims
+
+
+jit_p = Primitive(
+    "jit",
+    impl=_jit_impl,
+    shape=_jit_shape,
+    jvp=_jit_jvp,
+    vmap=_jit_vmap,
+    transpose=_jit_transpose,
+    partial_eval=_jit_partial_eval,
+    multiple_results=True,
+    doc="A call of the compiled program `ir`; transforms see through it.",
+)
+
+
+# ---------------------------------------------------------------------------
+# the user-facing wrapper
+
+
+def jit(
+    f: Callable | None = None,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    donate_argnums=None,
+):
+    """Compile f with Numba, once per argument signature (see the module docstring).
+
+    Static arguments must be hashable and are part of the signature: a new value
+    re-traces. `donate_argnums` is accepted for JAX compatibility and ignored (NumPy
+    arrays are not donated; outputs are always new arrays or inputs returned as is).
+    """
+    if f is None:
+        return lambda fun: jit(fun, static_argnums, static_argnames, donate_argnums)
+    return Jitted(f, static_argnums, static_argnames)
+
+
+class Jitted:
+    """A jitted function: call it, or inspect `.ir` / `.source`, or `.compile(*args)`."""
+
+    def __init__(self, f: Callable, static_argnums=(), static_argnames=()):
+        functools.update_wrapper(self, f)
+        self.fun = f
+        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+        try:
+            params = list(inspect.signature(f).parameters)
+        except (TypeError, ValueError):
+            params = []
+        # a static argument may be passed by position or by name: know both spellings
+        nums = set(nums) | {params.index(n) for n in names if n in params}
+        names = set(names) | {params[i] for i in nums if 0 <= i < len(params)}
+        self.static_argnums = tuple(sorted(nums))
+        self.static_argnames = tuple(sorted(names))
+        self._fast: dict = {}  # tuple of arg shapes -> ready Entry (all-array positional calls)
+        self._cache: dict = {}  # full signature -> Entry
+        self._last: Entry | None = None
+        self._name = getattr(f, "__name__", "f")
+
+    def __repr__(self) -> str:
+        return f"<jit {self._name}>"
+
+    def __get__(self, obj, objtype=None):  # jit on a method binds like a function
+        return self if obj is None else functools.partial(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        if not kwargs:
+            try:
+                entry = self._fast[tuple([a.shape for a in args])]
+                out = entry.call(*args)
+            except (KeyError, AttributeError, TypeError, ValueError):
+                pass
+            else:
+                if entry.out_tree is None:
+                    return out
+                return tree.unflatten(entry.out_tree, [out] if entry.single else out)
+        return self._call(args, kwargs)
+
+    # the general path ----------------------------------------------------------
+
+    def _split(self, args, kwargs):
+        if not self.static_argnums and not self.static_argnames:
+            return args, kwargs, ()
+        nargs = len(args)
+        dyn = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        dkw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+        statics = tuple((i, args[i]) for i in self.static_argnums if i < nargs)
+        statics += tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
+        try:
+            hash(statics)
+        except TypeError:
+            raise TypeError(
+                f"jit({self._name}): static arguments must be hashable, got "
+                f"{[type(v).__name__ for _, v in statics]}; pass arrays as ordinary arguments"
+            ) from None
+        return dyn, dkw, statics
+
+    def _call(self, args, kwargs):
+        dyn, dkw, statics = self._split(args, kwargs)
+        leaves, treedef = tree.flatten((dyn, dkw))
+        if any(type(x) is Tracer for x in leaves):
+            return self._bind(args, kwargs, dyn, dkw, statics, leaves)
+        leaves = [as_array(x) for x in leaves]
+        key = (treedef, tuple((x.shape, x.dtype) for x in leaves), statics)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(key, args, kwargs, leaves, statics)
+            if entry is None:  # f closes over an outer tracer: record a call instead
+                return self._bind(args, kwargs, dyn, dkw, statics, leaves)
+            if not kwargs and not statics and all(type(a) is np.ndarray for a in args):
+                entry.fast_key = tuple(a.shape for a in args)
+                entry.owner = self
+                if entry.state == "ready":
+                    self._fast[entry.fast_key] = entry
+        self._last = entry
+        outs = entry.run(leaves)
+        return outs[0] if entry.out_tree is None else tree.unflatten(entry.out_tree, outs)
+
+    def _trace(self, key, args, kwargs, leaves, statics):
+        avals = [ShapedArray(x.shape, x.dtype) for x in leaves]
+        ir, closure, out_tree = self._make_ir(args, kwargs, avals, statics)
+        if closure:
+            return None
+        _log(f"tracing {self._name} for {_describe_sig(avals, statics)}: {self._reason(key)}")
+        sir = simplify_ir(ir)
+        if tree.treedef_is_leaf(out_tree) and len(sir.outs) == 1:
+            out_tree = None  # one array out: returned as is
+        entry = Entry(sir, self._name, out_tree)
+        self._cache[key] = entry  # its machine code is shared with any entry of equal source
+        return entry
+
+    def _make_ir(self, args, kwargs, avals, statics):
+        static_pos = dict((i, v) for i, v in statics if isinstance(i, int))
+        static_kw = {k: v for k, v in statics if isinstance(k, str)}
+        n_args = len(args)
+
+        def g(dyn, dkw):
+            it = iter(dyn)
+            full = [static_pos[i] if i in static_pos else next(it) for i in range(n_args)]
+            return self.fun(*full, **dkw, **static_kw)
+
+        dyn = tuple(a for i, a in enumerate(args) if i not in static_pos)
+        dkw = {k: v for k, v in kwargs.items() if k not in static_kw}
+        _, in_tree = tree.flatten((dyn, dkw))
+        out = _Out()
+        reason = f"inside jit({self._name}) (its arguments are abstract: shapes and dtypes only)"
+        ir, closure = trace_to_ir(flatten_fun(lambda d, k: g(d, k), in_tree, out), avals, reason)
+        return ir, closure, out.treedef
+
+    def _reason(self, key) -> str:
+        if not self._cache:
+            return "first call"
+        treedef, sig, statics = key
+        for t, s, st in self._cache:
+            if t == treedef and st == statics:
+                if [x[1] for x in s] == [x[1] for x in sig]:
+                    return f"new shapes (had {_describe_sig(_avals(s), ())})"
+                return f"new dtypes (had {_describe_sig(_avals(s), ())})"
+        if any(t == treedef for t, _, _ in self._cache):
+            return "new static arguments"
+        return "new argument structure"
+
+    def _bind(self, args, kwargs, dyn, dkw, statics, leaves):
+        """Inside another trace: record one `jit` equation holding the IR."""
+        avals = [x.aval if type(x) is Tracer else aval_of(x) for x in leaves]
+        ir, closure, out_tree = self._make_ir(args, kwargs, avals, statics)
+        ir = simplify_ir(ir)
+        outs = jit_p.bind(*closure, *leaves, ir=ir, name=self._name)
+        return tree.unflatten(out_tree, list(outs))
+
+    # inspection and ahead-of-time compilation ------------------------------------
+
+    def _entry(self, args, kwargs) -> Entry:
+        if not args and not kwargs:
+            if self._last is None:
+                raise ValueError(
+                    f"jit({self._name}) has not been called yet; pass example "
+                    "arguments: .lower(*args)"
+                )
+            return self._last
+        dyn, dkw, statics = self._split(args, kwargs)
+        leaves, treedef = tree.flatten((dyn, dkw))
+        leaves = [as_array(x) for x in leaves]
+        key = (treedef, tuple((x.shape, x.dtype) for x in leaves), statics)
+        if key not in self._cache:
+            entry = self._trace(key, args, kwargs, leaves, statics)
+            if entry is None:
+                raise TypeError(
+                    f"jit({self._name}) closes over a traced value; it can only "
+                    "be compiled as part of the enclosing transform"
+                )
+            if not kwargs and not statics and all(type(a) is np.ndarray for a in args):
+                entry.fast_key, entry.owner = tuple(a.shape for a in args), self
+        self._last = self._cache[key]
+        return self._last
+
+    @property
+    def ir(self) -> IR:
+        """The simplified IR of the last call (or of .lower(*args))."""
+        return self._entry((), {}).ir
+
+    @property
+    def source(self) -> str:
+        """The generated Python source of the last call (or of .lower(*args))."""
+        return self._entry((), {}).lower().source
+
+    def lower(self, *args, **kwargs) -> Staged:
+        """Trace and generate code for these arguments; `.compile()` the result."""
+        entry = self._entry(args, kwargs)
+        entry.lower()
+        return Staged(self, entry)
+
+    def compile(self, *args, **kwargs) -> Jitted:
+        """Block until machine code for these arguments is ready; returns this function."""
+        self.lower(*args, **kwargs).compile()
+        return self
+
+
+class Staged:
+    """A traced and lowered signature of a jitted function."""
+
+    def __init__(self, jitted: Jitted, entry: Entry):
+        self.jitted, self.entry = jitted, entry
+
+    @property
+    def ir(self) -> IR:
+        return self.entry.ir
+
+    @property
+    def source(self) -> str:
+        return self.entry.lower().source
+
+    def compile(self) -> Jitted:
+        self.entry.wait()
+        e = self.entry
+        if e.owner is not None and e.fast_key is not None:
+            e.owner._fast[e.fast_key] = e
+        return self.jitted
+
+
+def _avals(sig):
+    return [ShapedArray(s, d) for s, d in sig]
+
+
+def _describe_sig(avals, statics) -> str:
+    text = ", ".join(str(a) for a in avals) or "no array arguments"
+    if statics:
+        text += "; static " + ", ".join(f"{k}={v!r}" for k, v in statics)
+    return text

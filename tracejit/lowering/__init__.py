@@ -1,0 +1,47 @@
+"""Lowering: IR -> readable Python source -> Numba machine code, cached on disk.
+
+- codegen.py: the source generator (fusion of elementwise work into loop nests).
+- rules.py, array_rules.py: the lowering rule of each primitive, keyed by name.
+- shapes.py: sizes read from the arguments, so the source holds no batch size.
+- cache.py: the cache directory, content-addressed modules, Numba compilation.
+- vmath.py: vectorisable exp/log/tanh/... used inside the generated loops.
+
+The generated source is plain Python + NumPy; `python_function(lowered)` runs it without
+Numba (as NUMBA_DISABLE_JIT=1 would): the first thing to try when a compiled result
+looks wrong.
+"""
+
+from .codegen import Lowered, LoweringError, lower_ir
+
+__all__ = ["Lowered", "LoweringError", "lower_ir", "python_function"]
+
+
+def python_function(lowered: Lowered):
+    """The generated function as plain Python (no compilation): for checking the source."""
+    import numpy as np
+
+    from .rules import VMATH_NAMES
+
+    ns: dict = {}
+    exec(compile(lowered.plain_code, f"<tracejit {lowered.name}>", "exec"), ns)
+    plain = {
+        "exp": np.exp,
+        "exp2": np.exp2,
+        "expm1": np.expm1,
+        "log": np.log,
+        "log2": np.log2,
+        "log1p": np.log1p,
+        "tanh": np.tanh,
+        "sin": np.sin,
+        "cos": np.cos,
+        "arctan": np.arctan,
+        "logistic": lambda x: 1.0 / (1.0 + np.exp(-x)),
+        "softplus": lambda x: np.logaddexp(0.0, x),
+    }
+    for key, fn in VMATH_NAMES.items():
+        if fn in ns and key in plain:
+            ns[fn] = plain[key]
+    for k, v in list(ns.items()):
+        if hasattr(v, "py_func") and k != lowered.name:
+            ns[k] = v.py_func
+    return ns[lowered.name]

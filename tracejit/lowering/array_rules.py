@@ -1,0 +1,323 @@
+"""ARRAY lowering rules: primitives that are not fused into loop nests.
+
+Each rule is `rule(gen, eqn)` and emits statements through the generator (`gen.line`,
+`gen.bind`), reading operands with `gen.array(x)` / `gen.scalar(x)` and sizes with
+`gen.dim(x, axis)`. Operands are always materialised, C-contiguous arrays (or scalars
+for 0-d values), and results must be too: Numba's reshape and BLAS calls need that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rules import cast, np_dtype
+
+__all__ = ["ARRAY", "lower_array"]
+
+
+def lower_array(gen, eqn) -> None:
+    from .codegen import LoweringError
+    from .control_rules import CONTROL
+
+    rule = ARRAY.get(eqn.prim.name) or CONTROL.get(eqn.prim.name)
+    if rule is None and callable(eqn.prim.lower):
+        rule = eqn.prim.lower
+    if rule is None:
+        raise LoweringError(
+            f"no Numba lowering for '{eqn.prim.name}' (in `{gen.eqn_text(eqn)}`); add a rule "
+            f"to tracejit/lowering/array_rules.py, or lower= to {eqn.prim.name}_p"
+        )
+    rule(gen, eqn)
+
+
+def _tuple(items) -> str:
+    items = list(items)
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+class _Loops:
+    """`with _Loops(gen, sizes) as idx:` emits a loop nest over sizes, indices `j0, j1...`."""
+
+    def __init__(self, gen, sizes, prefix="j"):
+        self.gen, self.sizes = gen, list(sizes)
+        self.idx = [gen.tmp(prefix) for _ in self.sizes]
+
+    def __enter__(self):
+        for i, n in zip(self.idx, self.sizes, strict=True):
+            self.gen.line(f"for {i} in range({n}):")
+            self.gen.indent += 1
+        return self.idx
+
+    def __exit__(self, *exc):
+        self.gen.indent -= len(self.sizes)
+
+
+def _at(name, idx) -> str:
+    return f"{name}[{', '.join(idx)}]" if idx else f"{name}[()]"
+
+
+# ---------------------------------------------------------------------------
+# reshapes: views of C-contiguous arrays
+
+
+def _reshape(gen, eqn):
+    (x,), (out,) = eqn.inputs, eqn.outs
+    if out.aval.ndim == 0:
+        src = gen.scalar(x) if x.aval.ndim == 0 else f"{gen.array(x)}.ravel()[0]"
+        gen.bind(out, src, eqn)
+    elif x.aval.ndim == 0:
+        gen.bind(out, f"np.full({gen.shape_text(out)}, {gen.scalar(x)})", eqn)
+    else:
+        gen.bind(out, f"{gen.array(x)}.reshape({gen.shape_text(out)})", eqn)
+
+
+# ---------------------------------------------------------------------------
+# dot_general: BLAS for floating point (np.dot on 2-D operands), loops otherwise
+
+
+def _dot_general(gen, eqn):
+    x, y = eqn.inputs
+    (out,) = eqn.outs
+    (xc, yc), (xb, yb) = eqn.params["dimension_numbers"]
+    floating = x.aval.dtype.kind in "fc" and out.aval.dtype == x.aval.dtype
+    if floating and not xb and len(xc) <= 1 and x.aval.ndim <= 2 and y.aval.ndim <= 2:
+        if _dot_2d(gen, eqn, x, y, xc, yc, out):
+            return
+    if floating and len(xc) == 1 and len(xb) == 1 and x.aval.ndim == y.aval.ndim == 3:
+        if xb == (0,) and yb == (0,):
+            return _dot_batched(gen, eqn, x, y, xc[0], yc[0], out)
+    _dot_loops(gen, eqn)
+
+
+def _mat(gen, v, contract_axis, want_contract_last) -> str:
+    """v (1-D or 2-D) as np.dot wants it: a 2-D lhs contracts its last axis, a 2-D rhs its
+    first. A transpose is a free view that BLAS reads with a transpose flag."""
+    name = gen.array(v)
+    if v.aval.ndim < 2:
+        return name
+    last = contract_axis == 1
+    return name if last == want_contract_last else f"{name}.T"
+
+
+def _dot_2d(gen, eqn, x, y, xc, yc, out) -> bool:
+    if not xc:  # outer product (1-D x 1-D) only
+        if x.aval.ndim == 1 and y.aval.ndim == 1:
+            gen.bind(out, f"np.outer({gen.array(x)}, {gen.array(y)})", eqn)
+            return True
+        return False
+    if x.aval.ndim == 0 or y.aval.ndim == 0:
+        return False
+    xm = _mat(gen, x, xc[0], True)
+    ym = _mat(gen, y, yc[0], False)
+    gen.bind(out, f"np.dot({xm}, {ym})", eqn)
+    return True
+
+
+def _dot_batched(gen, eqn, x, y, xk, yk, out):
+    b = gen.tmp("b")
+    gen.line(
+        f"{gen.array(out)} = np.empty({gen.shape_text(out)}, {np_dtype(out.aval.dtype)})",
+        gen.eqn_text(eqn),
+    )
+    gen.line(f"for {b} in range({gen.dim(x, 0)}):")
+    xm = f"{gen.array(x)}[{b}]" + ("" if xk == 2 else ".T")
+    ym = f"{gen.array(y)}[{b}]" + ("" if yk == 1 else ".T")
+    gen.line(f"    {gen.array(out)}[{b}] = np.dot({xm}, {ym})")
+    gen.done(out)
+
+
+def _dot_loops(gen, eqn):
+    """out[batch, x free, y free] = sum over contracted k of x[...] * y[...]."""
+    x, y = eqn.inputs
+    (out,) = eqn.outs
+    (xc, yc), (xb, yb) = eqn.params["dimension_numbers"]
+    xf = [i for i in range(x.aval.ndim) if i not in xc and i not in xb]
+    yf = [i for i in range(y.aval.ndim) if i not in yc and i not in yb]
+    dt = out.aval.dtype
+    res = gen.array(out) if out.aval.ndim else gen.scalar(out)
+    gen.line("", gen.eqn_text(eqn))
+    if out.aval.ndim:
+        gen.line(f"{res} = np.zeros({gen.shape_text(out)}, {np_dtype(dt)})")
+    with _Loops(gen, gen.dims.dims(out)) as oi:
+        acc = gen.tmp("acc")
+        gen.line(f"{acc} = {np_dtype(dt)}(0)")
+        with _Loops(gen, [gen.dim(x, i) for i in xc]) as ki:
+            xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
+            for n, (i, j) in enumerate(zip(xb, yb, strict=True)):
+                xi[i], yi[j] = oi[n], oi[n]
+            for n, i in enumerate(xf):
+                xi[i] = oi[len(xb) + n]
+            for n, j in enumerate(yf):
+                yi[j] = oi[len(xb) + len(xf) + n]
+            for n, (i, j) in enumerate(zip(xc, yc, strict=True)):
+                xi[i], yi[j] = ki[n], ki[n]
+            xv = _at(gen.array(x), xi) if x.aval.ndim else gen.scalar(x)
+            yv = _at(gen.array(y), yi) if y.aval.ndim else gen.scalar(y)
+            if x.aval.dtype != dt:  # preferred_element_type: compute in the output type
+                xv, yv = f"{np_dtype(dt)}({xv})", f"{np_dtype(dt)}({yv})"
+            gen.line(f"{acc} = {cast(dt, f'{acc} + {xv} * {yv}')}")
+        if out.aval.ndim:
+            gen.line(f"{_at(res, oi)} = {acc}")
+        else:
+            gen.line(f"{res} = {acc}")
+    gen.kind[out.id] = "array" if out.aval.ndim else "scalar"  # acc written to x_
+
+
+# ---------------------------------------------------------------------------
+# cumulative sums, products, maxima, minima along one axis
+
+
+def _cumulative(op):
+    def rule(gen, eqn):
+        (x,), (out,) = eqn.inputs, eqn.outs
+        axis, reverse = eqn.params["axis"], eqn.params["reverse"]
+        dt = out.aval.dtype
+        o = gen.array(out)
+        gen.line(f"{o} = np.empty({gen.shape_text(out)}, {np_dtype(dt)})", gen.eqn_text(eqn))
+        sizes = [gen.dim(x, k) for k in range(x.aval.ndim) if k != axis]
+        with _Loops(gen, sizes) as outer:
+            j, acc = gen.tmp("j"), gen.tmp("acc")
+            n = gen.dim(x, axis)
+            idx = list(outer)
+            idx.insert(axis, j)
+            gen.line(
+                f"for {j} in range({n} - 1, -1, -1):" if reverse else f"for {j} in range({n}):"
+            )
+            gen.indent += 1
+            v = _at(gen.array(x), idx)
+            first = f"{j} == {n} - 1" if reverse else f"{j} == 0"
+            gen.line(f"{acc} = {v} if {first} else {op(acc, v, dt)}")
+            gen.line(f"{_at(o, idx)} = {acc}")
+            gen.indent -= 1
+        gen.done(out)
+
+    return rule
+
+
+def _cum_add(acc, v, dt):
+    return f"({acc} or {v})" if dt == np.bool_ else cast(dt, f"{acc} + {v}")
+
+
+def _cum_mul(acc, v, dt):
+    return f"({acc} and {v})" if dt == np.bool_ else cast(dt, f"{acc} * {v}")
+
+
+def _cum_max(acc, v, dt):
+    nan = f" or {acc} != {acc}" if np.dtype(dt).kind == "f" else ""
+    return f"({acc} if {acc} >= {v}{nan} else {v})"
+
+
+def _cum_min(acc, v, dt):
+    nan = f" or {acc} != {acc}" if np.dtype(dt).kind == "f" else ""
+    return f"({acc} if {acc} <= {v}{nan} else {v})"
+
+
+# ---------------------------------------------------------------------------
+# sort: stable, along one dimension, by the first num_keys operands (lexicographic)
+
+
+def _sort(gen, eqn):
+    xs, outs = eqn.inputs, eqn.outs
+    dim, num_keys = eqn.params["dimension"], eqn.params["num_keys"]
+    x0 = xs[0]
+    gen.line("", gen.eqn_text(eqn))
+    for x, o in zip(xs, outs, strict=True):
+        gen.line(f"{gen.array(o)} = np.empty_like({gen.array(x)})")
+    sizes = [gen.dim(x0, k) for k in range(x0.aval.ndim) if k != dim]
+    with _Loops(gen, sizes) as outer:
+        lane = list(outer)
+        lane.insert(dim, ":")
+        perm = gen.tmp("perm")
+        # stable sorts from the least significant key to the most significant
+        for k in reversed(range(num_keys)):
+            key = _at(gen.array(xs[k]), lane)
+            if k == num_keys - 1:
+                gen.line(f"{perm} = np.argsort({key}, kind='mergesort')")
+            else:
+                gen.line(f"{perm} = {perm}[np.argsort({key}[{perm}], kind='mergesort')]")
+        for x, o in zip(xs, outs, strict=True):
+            gen.line(f"{_at(gen.array(o), lane)} = {_at(gen.array(x), lane)}[{perm}]")
+    for o in outs:
+        gen.done(o)
+
+
+# ---------------------------------------------------------------------------
+# scatters: a copy of x, then one loop over the updates
+
+
+def _clip(i, n):
+    return f"min(max({i}, 0), {n} - 1)"
+
+
+def _scatter(accumulate: bool):
+    def rule(gen, eqn):
+        x, ix, upd = eqn.inputs
+        (out,) = eqn.outs
+        axis = eqn.params["axis"]
+        o = gen.array(out)
+        gen.line(f"{o} = {gen.array(x)}.copy()", gen.eqn_text(eqn))
+        k = ix.aval.ndim
+        with _Loops(gen, gen.dims.dims(upd)) as ui:
+            at = _at(gen.array(ix), ui[axis : axis + k]) if k else gen.scalar(ix)
+            oi = list(ui[:axis]) + [_clip(at, gen.dim(x, axis))] + list(ui[axis + k :])
+            _write(gen, o, oi, _at(gen.array(upd), ui), accumulate, out.aval.dtype)
+        gen.done(out)
+
+    return rule
+
+
+def _write(gen, o, idx, val, accumulate, dt):
+    target = _at(o, idx)
+    if accumulate:
+        val = f"({target} or {val})" if dt == np.bool_ else cast(dt, f"{target} + {val}")
+    gen.line(f"{target} = {val}")
+
+
+def _scatter_add_along(gen, eqn):
+    x, ix, upd = eqn.inputs
+    (out,) = eqn.outs
+    axis = eqn.params["axis"]
+    o = gen.array(out)
+    gen.line(f"{o} = {gen.array(x)}.copy()", gen.eqn_text(eqn))
+    with _Loops(gen, gen.dims.dims(ix)) as ui:
+        oi = list(ui)
+        oi[axis] = _clip(_at(gen.array(ix), ui), gen.dim(x, axis))
+        _write(gen, o, oi, _at(gen.array(upd), ui), True, out.aval.dtype)
+    gen.done(out)
+
+
+def _dynamic_update_slice(gen, eqn):
+    x, upd, *starts = eqn.inputs
+    (out,) = eqn.outs
+    if x.aval.ndim == 0:
+        gen.bind(out, gen.scalar(upd), eqn)
+        return
+    o = gen.array(out)
+    gen.line(f"{o} = {gen.array(x)}.copy()", gen.eqn_text(eqn))
+    offs = []
+    for k, s in enumerate(starts):
+        off = gen.tmp("s")
+        gen.line(f"{off} = min(max({gen.scalar(s)}, 0), {gen.dim(x, k)} - {gen.dim(upd, k)})")
+        offs.append(off)
+    with _Loops(gen, gen.dims.dims(upd)) as ui:
+        oi = [f"{s} + {i}" for s, i in zip(offs, ui, strict=True)]
+        src = _at(gen.array(upd), ui) if upd.aval.ndim else gen.scalar(upd)
+        gen.line(f"{_at(o, oi)} = {src}")
+    gen.done(out)
+
+
+ARRAY = {
+    "reshape": _reshape,
+    "squeeze": _reshape,
+    "expand_dims": _reshape,
+    "dot_general": _dot_general,
+    "cumsum": _cumulative(_cum_add),
+    "cumprod": _cumulative(_cum_mul),
+    "cummax": _cumulative(_cum_max),
+    "cummin": _cumulative(_cum_min),
+    "sort": _sort,
+    "scatter": _scatter(False),
+    "scatter_add": _scatter(True),
+    "scatter_add_along": _scatter_add_along,
+    "dynamic_update_slice": _dynamic_update_slice,
+}

@@ -1,0 +1,596 @@
+"""IR -> Python source: fused loop nests for elementwise work, array calls for the rest.
+
+Fusion. Equations are grouped in program order. An elementwise or REMAP equation joins
+an open group whose loop nest runs over its output shape (the group's *domain*): the
+one holding an operand it reads at the same point, else the latest open group of that
+domain. A reduction joins the group computing its operand. Values that stay inside a
+group are scalars (`c_` is the element of c at the current point) and cost no memory;
+a value read elsewhere is stored into an array allocated before the loop. A group is
+emitted (closed) when something outside it needs one of its arrays, so emitted code is
+always in dependency order. Emit one loop nest per group: it avoids a temporary per op.
+
+Naming. Variables are named as `print(ir)` names them; `x_` is a scalar element of x;
+`d0, d1, ...` are sizes read from the arguments (shapes.py); `i0, i1, ...` loop indices.
+Every line carries the equation it implements as a comment.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import keyword
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..ir import IR, Eqn, Lit, Var, _names, short_dtype
+from .rules import ARG_REDUCE, REDUCE, REMAP, VMATH_NAMES, np_dtype, render_lit, scalar_rule
+from .shapes import DimNames
+
+__all__ = ["Lowered", "LoweringError", "lower_ir", "PARALLEL_MIN_SIZE"]
+
+PARALLEL_MIN_SIZE = 1 << 16  # a fused loop nest this large runs its outer loop with prange
+
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange"}
+
+
+class LoweringError(Exception):
+    """A primitive or equation the Numba lowering cannot express."""
+
+
+@dataclass
+class Lowered:
+    """Generated source for one IR. `code` (no comments) is what the cache key hashes."""
+
+    name: str
+    lines: list  # (indent, code, comment)
+    imports: set
+    parallel: bool
+    n_outs: int
+    consts: list  # arrays for the leading parameters (the IR's and its bodies' constants)
+    param_avals: list  # types of all parameters: constants, then the IR's inputs
+    eqn_at_line: dict = field(default_factory=dict)  # line index -> equation text
+
+    @property
+    def header(self) -> str:
+        mods = ["import math", "", "import numba", "import numpy as np", "from numba import prange"]
+        for module, names in sorted(_group_imports(self.imports).items()):
+            mods.append(f"from {module} import {', '.join(sorted(names))}")
+        return "\n".join(mods) + "\n"
+
+    @property
+    def decorator(self) -> str:
+        opts = 'cache=True, error_model="numpy", nogil=True'
+        return f"@numba.njit({opts}{', parallel=True' if self.parallel else ''})"
+
+    def _render(self, comments: bool) -> str:
+        out = []
+        for indent, code, comment in self.lines:
+            pad = "    " * indent
+            if not code:  # a comment line: for readers only, not part of the code
+                if comments:
+                    out.append(f"{pad}# {comment}")
+            elif comments and comment:
+                out.append(f"{pad}{code}  # {comment}")
+            else:
+                out.append(pad + code)
+        return "\n".join(out) + "\n"
+
+    @property
+    def code(self) -> str:
+        return f"{self.header}\n\n{self.decorator}\n{self._render(False)}"
+
+    @property
+    def plain_code(self) -> str:
+        """The module without the Numba decorator: plain Python."""
+        return f"{self.header}\n\n{self._render(False)}"
+
+    @property
+    def source(self) -> str:
+        return f"{self.header}\n\n{self.decorator}\n{self._render(True)}"
+
+    @property
+    def key(self) -> str:
+        """Content hash of the comment-free code: equal keys, interchangeable machine code."""
+        return hashlib.sha256(self.code.encode()).hexdigest()[:24]
+
+    def equation_at(self, source_line: int) -> str | None:
+        """The equation a line of the generated module (`source`) implements."""
+        k = source_line - (self.header + "\n\n" + self.decorator + "\n").count("\n") - 1
+        while k >= 0:
+            if k in self.eqn_at_line:
+                return self.eqn_at_line[k]
+            k -= 1
+        return None
+
+
+def _group_imports(imports):
+    out: dict[str, set] = {}
+    for module, name in imports:
+        out.setdefault(module, set()).add(name)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# equation kinds
+
+
+def kind_of(eqn: Eqn) -> str:
+    name = eqn.prim.name
+    if name in REDUCE or name in ARG_REDUCE:
+        return "reduce"
+    if name in REMAP:
+        return "remap"
+    if scalar_rule(eqn.prim) is not None and not eqn.prim.multiple_results:
+        return "elementwise"
+    return "array"
+
+
+@dataclass(eq=False)
+class _Group:
+    shape: tuple
+    members: list = field(default_factory=list)
+    axes: tuple | None = None  # the reduction axes, if the group reduces
+    open: bool = True
+
+
+# ---------------------------------------------------------------------------
+# the generator
+
+
+def lower_ir(ir: IR, name: str = "kernel") -> Lowered:
+    """Python source computing `ir`: `name(*constvars, *invars) -> outs` (a tuple, or the
+    array itself for one output). Raises LoweringError naming a primitive it cannot lower."""
+    return _Gen(ir, name).run()
+
+
+class _Gen:
+    def __init__(self, ir: IR, name: str):
+        self.ir = ir
+        self.fname = _safe(name)
+        self.names: dict[int, str] = {}
+        self._gen = _names()
+        for v in list(ir.constvars) + list(ir.invars):
+            self._name(v)
+        self.lines: list = []
+        self.eqn_at_line: dict[int, str] = {}
+        self.indent = 1
+        self.imports: set = set()
+        self.parallel = False
+        self.kind: dict[int, str] = {}  # var id -> "array" | "scalar" | "point" | "pending"
+        self.group_of: dict[int, _Group] = {}
+        self.n_tmp = 0
+        self.hoisted = _body_consts(ir)  # constants of nested bodies become parameters too
+        for v, _ in self.hoisted:
+            self._name(v)
+        self.const_vars = list(ir.constvars) + [v for v, _ in self.hoisted]
+        args = list(ir.invars) + self.const_vars
+        self.dims = DimNames(ir, args, {v.id: self.names[v.id] for v in args})
+
+    # naming -------------------------------------------------------------------
+
+    def _name(self, v: Var) -> str:
+        if v.id not in self.names:
+            n = next(self._gen)
+            self.names[v.id] = n + "_v" if n in _RESERVED else n
+        return self.names[v.id]
+
+    def array(self, a) -> str:
+        """The name of a Var's whole array (it must be materialised)."""
+        return self.names[a.id]
+
+    def scalar(self, a) -> str:
+        """Source text for a 0-d value (or the current element inside a loop)."""
+        if type(a) is Lit:
+            return render_lit(a.val)
+        return self.names[a.id] + "_"
+
+    def dim(self, v, axis: int) -> str:
+        return self.dims.dim(v, axis)
+
+    def shape_text(self, v) -> str:
+        ds = self.dims.dims(v)
+        return "(" + ", ".join(ds) + ("," if len(ds) == 1 else "") + ")"
+
+    def tmp(self, prefix: str = "t") -> str:
+        self.n_tmp += 1
+        return f"{prefix}{self.n_tmp}"
+
+    def use(self, module: str, name: str) -> None:
+        self.imports.add((module, name))
+
+    def line(self, code: str, comment: str | None = None) -> None:
+        self.lines.append((self.indent, code, comment))
+
+    def eqn_text(self, eqn: Eqn) -> str:
+        ins = " ".join(self.scalar(a) if type(a) is Lit else self.names[a.id] for a in eqn.inputs)
+        outs = " ".join(self._name(v) for v in eqn.outs)
+        params = ", ".join(f"{k}={_fmt(v)}" for k, v in eqn.params.items() if not _holds_ir(v))
+        params = f"[{params}]" if params else ""
+        src = f"  ({eqn.src})" if eqn.src else ""
+        return f"{outs} = {eqn.prim.name}{params} {ins}{src}".replace("  ", " ", 1)
+
+    def bind(self, v: Var, expr: str, eqn: Eqn | None = None) -> None:
+        """Bind an array statement's result: `x = expr`, or `x_ = expr` if x is 0-d."""
+        if v.aval.ndim == 0:
+            self.line(f"{self.scalar(v)} = {expr}", eqn and self.eqn_text(eqn))
+            self.kind[v.id] = "scalar"
+        else:
+            self.line(f"{self.array(v)} = {expr}", eqn and self.eqn_text(eqn))
+            self.kind[v.id] = "array"
+
+    # entry --------------------------------------------------------------------
+
+    def run(self) -> Lowered:
+        ir = self.ir
+        param_vars = self.const_vars + list(ir.invars)
+        params = [self.names[v.id] for v in param_vars]
+        self.lines.append((0, f"def {self.fname}({', '.join(params)}):", None))
+        for code, comment in self.dims.header:
+            self.line(code, comment)
+        for v in param_vars:
+            if v.aval.ndim == 0:
+                self.line(f"{self.scalar(v)} = {self.array(v)}[()]", f"{self.array(v)}: {v.aval}")
+                self.kind[v.id] = "scalar"
+            self.kind.setdefault(v.id, "array")
+        self.block(ir.eqns, ir.outs)
+        outs = [self.out_expr(a) for a in ir.outs]
+        self.line(f"return {outs[0] if len(outs) == 1 else ', '.join(outs)}")
+        text = "\n".join(code for _, code, _ in self.lines)
+        for fn in VMATH_NAMES.values():
+            if re.search(rf"\b{fn}\(", text):
+                self.use("tracejit.lowering.vmath", fn)
+        if "erfinv_scalar(" in text:
+            self.use("tracejit._threefry", "erfinv_scalar")
+        for k, (_, _, comment) in enumerate(self.lines):
+            if comment:
+                self.eqn_at_line[k] = comment
+        consts = list(ir.consts) + [c for _, c in self.hoisted]
+        avals = [v.aval for v in param_vars]
+        return Lowered(
+            self.fname,
+            self.lines,
+            self.imports,
+            self.parallel,
+            len(outs),
+            consts,
+            avals,
+            self.eqn_at_line,
+        )
+
+    def inline(self, ir: IR, args) -> list:
+        """Emit a body IR here, its inputs being `args` (atoms); returns its output atoms."""
+        for v, a in zip(ir.invars, args, strict=True):
+            if type(a) is Lit:
+                self._name(v)
+                self.line(f"{self.scalar(v)} = {render_lit(a.val)}")
+                self.kind[v.id] = "scalar"
+            else:
+                self.names[v.id] = self.names[a.id]
+                self.kind[v.id] = self.kind[a.id]
+        self.block(ir.eqns, ir.outs)
+        return list(ir.outs)
+
+    def fresh_like(self, v: Var) -> Var:
+        new = Var(v.aval)
+        self.names[v.id] = self._name(new)
+        return new
+
+    def done(self, v: Var) -> None:
+        """Mark an array rule's output ready (0-d arrays are read into their scalar)."""
+        if v.aval.ndim == 0:
+            self.line(f"{self.scalar(v)} = {self.array(v)}[()]")
+            self.kind[v.id] = "scalar"
+        else:
+            self.kind[v.id] = "array"
+
+    def block(self, eqns, outs) -> None:
+        """Emit `eqns` at the current indentation, closing every group it opens."""
+        scope = _Scope(eqns, outs)
+        for eqn in eqns:
+            try:
+                self.eqn(eqn, scope)
+            except LoweringError:
+                raise
+            except Exception as err:
+                raise LoweringError(
+                    f"cannot lower '{eqn.prim.name}' in `{self.eqn_text(eqn)}`: "
+                    f"{type(err).__name__}: {err}"
+                ) from None
+        for g in list(scope.groups):
+            if g.open:
+                self.close(g, scope)
+
+    def out_expr(self, a) -> str:
+        if type(a) is Lit:
+            return f"np.full((), {render_lit(a.val)})"
+        if self.kind.get(a.id) == "scalar":
+            name = self.tmp("r")
+            self.line(f"{name} = np.empty((), {np_dtype(a.aval.dtype)})")
+            self.line(f"{name}[()] = {self.scalar(a)}")
+            return name
+        return self.array(a)
+
+    # program order ----------------------------------------------------------------
+
+    def available(self, a, scope) -> None:
+        """Make a Var's value usable outside any loop nest (close its open group)."""
+        if type(a) is Var and self.kind.get(a.id) in ("point", "pending"):
+            self.close(self.group_of[a.id], scope)
+
+    def eqn(self, eqn: Eqn, scope) -> None:
+        kind = kind_of(eqn)
+        out = eqn.outs[0]
+        if kind == "array" or (kind != "reduce" and out.aval.ndim == 0):
+            for a in eqn.inputs:
+                self.available(a, scope)
+            if kind == "array":
+                from .array_rules import lower_array
+
+                for v in eqn.outs:
+                    self._name(v)
+                lower_array(self, eqn)
+            else:  # a 0-d elementwise or remap value: one scalar statement
+                self._name(out)
+                expr = self.point_expr(eqn, [])
+                self.line(f"{self.scalar(out)} = {expr}", self.eqn_text(eqn))
+                self.kind[out.id] = "scalar"
+            return
+        shape = eqn.inputs[0].aval.shape if kind == "reduce" else out.aval.shape
+        mine = {
+            id(self.group_of[a.id]): self.group_of[a.id]
+            for a in eqn.inputs
+            if type(a) is Var and self.kind.get(a.id) == "point"
+        }
+        axes = eqn.params["axes"] if kind == "reduce" else None
+        for a in eqn.inputs:
+            if type(a) is Var and self.kind.get(a.id) == "pending":
+                self.close(self.group_of[a.id], scope)
+            elif (
+                type(a) is Var
+                and self.kind.get(a.id) == "point"
+                and (kind == "remap" or self.group_of[a.id].shape != shape)
+            ):
+                self.close(self.group_of[a.id], scope)
+                mine.pop(id(self.group_of[a.id]), None)
+        mine = [g for g in mine.values() if g.open]
+        if kind == "reduce":
+            for g in [g for g in mine if g.axes not in (None, axes)]:
+                self.close(g, scope)  # one reduction pattern per loop nest
+            mine = [g for g in mine if g.open]
+        group = self.merge(mine, scope) if mine else self.latest(scope, shape, axes, kind)
+        group.members.append(eqn)
+        if kind == "reduce":
+            group.axes = axes
+        for v in eqn.outs:
+            self._name(v)
+            self.kind[v.id] = "pending" if kind == "reduce" else "point"
+            self.group_of[v.id] = group
+
+    def merge(self, groups, scope) -> _Group:
+        first = groups[0]
+        for g in groups[1:]:
+            first.members += g.members
+            first.axes = first.axes or g.axes
+            for m in g.members:
+                for v in m.outs:
+                    self.group_of[v.id] = first
+            scope.groups.remove(g)
+        first.members.sort(key=scope.order)
+        return first
+
+    def latest(self, scope, shape, axes, kind) -> _Group:
+        for g in reversed(scope.groups):
+            if g.open and g.shape == shape and (kind != "reduce" or g.axes in (None, axes)):
+                return g
+        g = _Group(shape)
+        scope.groups.append(g)
+        return g
+
+    # loop nests ----------------------------------------------------------------
+
+    def point_expr(self, eqn: Eqn, idx) -> str:
+        """The value of a fused equation's output at loop indices idx."""
+        name = eqn.prim.name
+        if name in REMAP:
+            return REMAP[name](self, eqn, idx)
+        args = []
+        for a in eqn.inputs:
+            k = self.kind.get(a.id) if type(a) is Var else None
+            if type(a) is Lit or k in ("scalar", "point") or a.aval.ndim == 0:
+                args.append(self.scalar(a))
+            else:
+                args.append(f"{self.array(a)}[{', '.join(idx)}]")
+        return scalar_rule(eqn.prim)(eqn, args)
+
+    def close(self, g: _Group, scope) -> None:
+        """Emit group g's loop nest here; its stored values become arrays."""
+        if not g.open:
+            return
+        g.open = False
+        members = sorted(g.members, key=scope.order)
+        inside = {id(m) for m in members}
+        rank = len(g.shape)
+        idx = [f"i{k}" for k in range(rank)]
+        reds = [m for m in members if kind_of(m) == "reduce"]
+        first = members[0].inputs[0] if kind_of(members[0]) == "reduce" else members[0].outs[0]
+        dims = self.dims.dims(first)
+        axes = tuple(g.axes or ())
+        kept = [k for k in range(rank) if k not in axes]
+        suffix = axes == tuple(range(rank - len(axes), rank))
+        acc_level = rank - len(axes) if suffix else -1  # loop depth of scalar accumulators
+        size = int(np.prod(g.shape, dtype=np.int64))
+        par = (
+            rank > 0
+            and size >= PARALLEL_MIN_SIZE
+            and (0 not in axes or (not kept and all(m.prim.name == "reduce_sum" for m in reds)))
+        )
+        stored = [
+            m.outs[0]
+            for m in members
+            if kind_of(m) != "reduce"
+            and (
+                m.outs[0].id in scope.out_ids
+                or any(id(u) not in inside for u in scope.users.get(m.outs[0].id, []))
+            )
+        ]
+        what = ", ".join(m.prim.name for m in members)
+        self.line(
+            "", f"one loop nest over {short_dtype(first.aval.dtype)}[{','.join(dims)}]: {what}"
+        )
+        for v in stored + [m.outs[0] for m in reds if suffix and m.outs[0].aval.ndim]:
+            self.line(f"{self.array(v)} = np.empty({self.shape_text(v)}, {np_dtype(v.aval.dtype)})")
+        if not suffix:
+            for m in reds:
+                self._init_acc(m, array=True)
+        for k in range(rank):
+            if k == acc_level:
+                for m in reds:
+                    self._init_acc(m, array=False)
+            loop = "prange" if (k == 0 and par) else "range"
+            self.parallel |= par
+            self.line(f"for {idx[k]} in {loop}({dims[k]}):")
+            self.indent += 1
+        if acc_level == rank:
+            for m in reds:
+                self._init_acc(m, array=False)
+        for m in members:
+            if kind_of(m) == "reduce":
+                self._update_acc(m, idx, axes, suffix, par and not kept)
+            else:
+                expr = self.point_expr(m, idx)
+                self.line(f"{self.scalar(m.outs[0])} = {expr}", self.eqn_text(m))
+        for v in stored:
+            self.line(f"{self.array(v)}[{', '.join(idx)}] = {self.scalar(v)}")
+        if acc_level == rank:
+            for m in reds:
+                self._finish_acc(m, idx)
+        for k in reversed(range(rank)):
+            self.indent -= 1
+            if k == acc_level:
+                for m in reds:
+                    self._finish_acc(m, idx[:k])
+        for m in members:
+            if kind_of(m) != "reduce":
+                self.kind[m.outs[0].id] = "dead"
+        for v in stored:
+            self.kind[v.id] = "array"
+        for m in reds:
+            self.kind[m.outs[0].id] = "scalar" if m.outs[0].aval.ndim == 0 else "array"
+
+    # reductions: scalar accumulators when the reduced axes are innermost, else arrays.
+    # The accumulator of reduction output e is e_ (argmax: e_v the best value, e_i its
+    # index); with array accumulators, e itself (and e_v for argmax).
+
+    def _init_acc(self, m, array: bool) -> None:
+        v = m.outs[0]
+        x_dt, dt = m.inputs[0].aval.dtype, v.aval.dtype
+        shape = self.shape_text(v)
+        if m.prim.name in ARG_REDUCE:
+            ident, _ = ARG_REDUCE[m.prim.name]
+            if array:
+                self.line(f"{self.array(v)}_v = np.full({shape}, {ident(x_dt)})")
+                self.line(f"{self.array(v)} = np.full({shape}, -1, {np_dtype(dt)})")
+            else:
+                self.line(f"{self.scalar(v)}v = {ident(x_dt)}")
+                self.line(f"{self.scalar(v)}i = -1")
+            return
+        ident, _ = REDUCE[m.prim.name]
+        if array:
+            self.line(f"{self.array(v)} = np.full({shape}, {ident(dt)}, {np_dtype(dt)})")
+        else:
+            self.line(f"{self.scalar(v)} = {ident(dt)}")
+
+    def _update_acc(self, m, idx, axes, suffix: bool, parallel_sum: bool) -> None:
+        v, x = m.outs[0], m.inputs[0]
+        val = self._operand(x, idx)
+        if suffix:
+            ref, ref_v, ref_i = self.scalar(v), self.scalar(v) + "v", self.scalar(v) + "i"
+        else:
+            at = "[" + ", ".join(i for k, i in enumerate(idx) if k not in axes) + "]"
+            at = "[()]" if at == "[]" else at
+            ref = ref_i = self.array(v) + at
+            ref_v = self.array(v) + "_v" + at
+        if m.prim.name in ARG_REDUCE:
+            _, cmp = ARG_REDUCE[m.prim.name]
+            (axis,) = axes
+            nan = f" or ({val} != {val} and {ref_v} == {ref_v})" if x.aval.dtype.kind == "f" else ""
+            self.line(f"if {ref_i} < 0 or {val} {cmp} {ref_v}{nan}:", self.eqn_text(m))
+            self.line(f"    {ref_v} = {val}")
+            self.line(f"    {ref_i} = {idx[axis]}")
+            return
+        _, update = REDUCE[m.prim.name]
+        if parallel_sum:
+            self.line(f"{ref} += {val}", self.eqn_text(m))
+        else:
+            self.line(f"{ref} = {update(ref, val, v.aval.dtype)}", self.eqn_text(m))
+
+    def _finish_acc(self, m, kept_idx) -> None:
+        v = m.outs[0]
+        is_arg = m.prim.name in ARG_REDUCE
+        if v.aval.ndim == 0:
+            if is_arg:  # the 0-d result is the scalar e_
+                self.line(f"{self.scalar(v)} = {self.scalar(v)}i")
+            return
+        src = self.scalar(v) + ("i" if is_arg else "")
+        self.line(f"{self.array(v)}[{', '.join(kept_idx)}] = {src}")
+
+    def _operand(self, a, idx) -> str:
+        if type(a) is Lit:
+            return render_lit(a.val)
+        if self.kind.get(a.id) in ("point", "scalar"):
+            return self.scalar(a)
+        return f"{self.array(a)}[{', '.join(idx)}]"
+
+
+class _Scope:
+    """Per-block state: who uses each variable, the block's outputs, its open groups."""
+
+    def __init__(self, eqns, outs):
+        self.users: dict[int, list] = {}
+        for e in eqns:
+            for a in e.inputs:
+                if type(a) is Var:
+                    self.users.setdefault(a.id, []).append(e)
+        self.out_ids = {a.id for a in outs if type(a) is Var}
+        self.groups: list[_Group] = []
+        self._order = {id(e): k for k, e in enumerate(eqns)}
+
+    def order(self, eqn) -> int:
+        return self._order[id(eqn)]
+
+
+def _holds_ir(v) -> bool:
+    return isinstance(v, IR) or (isinstance(v, tuple) and any(isinstance(b, IR) for b in v))
+
+
+def _body_consts(ir: IR, seen=None) -> list:
+    """(var, array) for the constants of every body IR nested in ir's equations."""
+    seen = set() if seen is None else seen
+    out = []
+    for eqn in ir.eqns:
+        for v in eqn.params.values():
+            for body in v if isinstance(v, tuple) else (v,):
+                if isinstance(body, IR):
+                    for cv, c in zip(body.constvars, body.consts, strict=True):
+                        if cv.id not in seen:
+                            seen.add(cv.id)
+                            out.append((cv, c))
+                    out += _body_consts(body, seen)
+    return out
+
+
+def _safe(name: str) -> str:
+    s = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "kernel"
+    if s[0].isdigit() or s in _RESERVED:
+        s = "f_" + s
+    return s
+
+
+def _fmt(v) -> str:
+    if isinstance(v, np.dtype) or (isinstance(v, type) and issubclass(v, np.generic)):
+        return np.dtype(v).name
+    if callable(v):
+        return getattr(v, "__name__", "fn")
+    return repr(v)
