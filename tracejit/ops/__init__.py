@@ -1,3 +1,13 @@
 """The primitive set. Importing this package registers every primitive in PRIMITIVES."""
 
-from . import control, dot, elementwise, linalg, reduce, shape  # noqa: F401
+from . import (  # noqa: F401
+    control,
+    cumulative,
+    dot,
+    elementwise,
+    indexing,
+    linalg,
+    reduce,
+    shape,
+    sort,
+)

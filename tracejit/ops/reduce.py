@@ -99,9 +99,9 @@ def reduce_min(x, *, axes):
 
 
 def _prod_jvp(t, out, x, *, axes):
-    # d prod = sum_i t_i * prod_{j != i} x_j, computed without dividing by x (zeros are fine)
+    # d prod = sum_i t_i * prod_{j != i} x_j: the exclusive products from both sides, with
+    # no division by x (zeros are fine)
     from .cumulative import cumprod
-
     from .shape import reshape, transpose
 
     kept = _kept_dims(len(shape_of(x)), axes)
