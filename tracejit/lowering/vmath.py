@@ -34,9 +34,9 @@ expm1         1.77      4.4       19.8         19.9
 log           0.63      5.7        6.6          6.5
 log2          0.65      6.0        6.6          7.5
 log1p         0.63      6.2       12.7         12.7
-tanh          2.36      8.0       27.5         34.9
+tanh          2.45      5.1       27.5         34.9
 logistic      1.91      4.6        8.9         10.2 (expit)
-softplus      1.40     14.0       36.4         31.4 (logaddexp)
+softplus      1.40     12.1       36.4         31.4 (logaddexp)
 sin           0.80     16.8       27.4         27.2
 cos           0.83     16.4       28.3         28.3
 arctan        1.66      4.9       15.0         14.9
@@ -327,28 +327,24 @@ def _exp_neg(y):
 
 @_jit
 def vtanh(x):
-    """tanh x from one exponential of y = ±2|x|; the sign of x is copied at the end.
+    """tanh x = sign(x) |e / (e + 2)| with e = expm1(-2|x|) in (-1, 0]: no cancellation.
 
-    |x| <= 0.55: e / (e + 2) with e = expm1(2|x|) in [0, 2], no cancellation. Larger:
-    1 - 2u / (1 + u) with u = e**(-2|x|), where 2u / (1 + u) <= 1/2.
+    (Switching to 1 - 2u / (1 + u), u = e**(-2|x|), for large |x| measured no more
+    accurate and 1.7x slower.)
     """
     x = float(x)
-    a = abs(x)
-    big = a > 0.55
-    y = -2.0 * a if big else 2.0 * a
-    y = -40.0 if y < -40.0 else y  # tanh rounds to 1 from |x| = 19.1 on
+    y = -2.0 * abs(x)
+    y = -40.0 if y < -40.0 else y  # tanh rounds to 1 from |x| = 19.1 on; keeps NaN
     kd = y * _LOG2E + _SHIFT
     kb = _f2i(kd)
     kd = kd - _SHIFT
     r = _fma(-kd, _LN2_HI, y)
     r = _fma(-kd, _LN2_HI_LO, r)
     p = _expm1_poly(r)
-    h = _i2f((kb << 52) + ((1023 - 1) << 52))  # e**y = 2h (1 + p), as in vexpm1
-    em1 = 2.0 * _fma(h, p, h - 0.5)
-    u2 = 4.0 * _fma(h, p, h)
-    q = (u2 if big else em1) / (1.0 + 0.5 * u2 if big else em1 + 2.0)
-    t = 1.0 - q if big else q
-    return _i2f(_f2i(t) | (_f2i(x) & _SIGN))  # t >= 0 or NaN: copy the sign of x
+    h = _i2f((kb << 52) + ((1023 - 1) << 52))  # as in vexpm1
+    e = 2.0 * _fma(h, p, h - 0.5)
+    t = abs(e / (e + 2.0))
+    return _i2f(_f2i(t) | (_f2i(x) & _SIGN))  # copy the sign of x (also onto 0)
 
 
 @_jit
@@ -455,9 +451,19 @@ def vlog1p(x):
 
 @_jit
 def vsoftplus(x):
-    """log(1 + e**x) = max(x, 0) + log1p(e**-|x|), stable for every x."""
+    """log(1 + e**x) = max(x, 0) + log(1 + t), t = e**-|x| in (0, 1]: stable for every x."""
     x = float(x)
-    return (x if x > 0.0 else 0.0) + vlog1p(_exp_neg(-abs(x)))
+    t = _exp_neg(-abs(x))
+    u = 1.0 + t
+    c = t - (u - 1.0)  # the rounding error of u, exactly (Fast2Sum)
+    # log(1 + t) = log1p(t) below u = sqrt(2); above, log 2 + log1p(u/2 - 1) + c/u, where
+    # u/2 - 1 is exact and c/u, under an ulp of the result, is c times a chord of 1/u
+    # (3% off) instead of a division.
+    big = u > 1.4142135623730951
+    f = 0.5 * u - 1.0 if big else t
+    c = c * _fma(-0.35355339059327373, u, 1.2071067811865475) if big else 0.0
+    hi, lo = _log_poly(f, f / (2.0 + f))
+    return (x if x > 0.0 else 0.0) + _log_combine(1.0 if big else 0.0, hi, lo + c)
 
 
 # ---------------------------------------------------------------------------------------
