@@ -26,7 +26,8 @@ from ._core import (
     result_type,
     shape_of,
 )
-from ._math import _c, isnan, safe_sqrt, where
+from ._logic import isnan
+from ._math import _c, safe_sqrt, where
 
 
 def _arr(x):

@@ -12,7 +12,7 @@ tracer.
 from __future__ import annotations
 
 from ..trace import Tracer
-from . import _creation, _dot, _indexing, _math, _reductions, _shape, _sorting
+from . import _creation, _dot, _indexing, _logic, _math, _reductions, _shape, _sorting
 
 
 def _rev(fn):
@@ -112,7 +112,7 @@ def _copy(self, order="C"):
 
 
 def _identity(self):
-    return _math.conjugate(self)
+    return _logic.conjugate(self)
 
 
 def _flatten(self, order="C"):
@@ -127,6 +127,7 @@ def attach() -> None:
     """Give Tracer NumPy's operators and array methods (idempotent)."""
     T = Tracer
     m = _math
+    lg = _logic
     binary = {
         "add": m.add,
         "sub": m.subtract,
@@ -136,24 +137,24 @@ def attach() -> None:
         "mod": m.remainder,
         "pow": m.power,
         "matmul": _dot.matmul,
-        "and": m.bitwise_and,
-        "or": m.bitwise_or,
-        "xor": m.bitwise_xor,
+        "and": lg.bitwise_and,
+        "or": lg.bitwise_or,
+        "xor": lg.bitwise_xor,
         "divmod": m.divmod,
     }
     for name, fn in binary.items():
         setattr(T, f"__{name}__", lambda self, other, _fn=fn: _fn(self, other))
         setattr(T, f"__r{name}__", _rev(fn))
-    T.__lt__ = lambda self, other: m.less(self, other)
-    T.__le__ = lambda self, other: m.less_equal(self, other)
-    T.__gt__ = lambda self, other: m.greater(self, other)
-    T.__ge__ = lambda self, other: m.greater_equal(self, other)
-    T.__eq__ = lambda self, other: m.equal(self, other)
-    T.__ne__ = lambda self, other: m.not_equal(self, other)
+    T.__lt__ = lambda self, other: lg.less(self, other)
+    T.__le__ = lambda self, other: lg.less_equal(self, other)
+    T.__gt__ = lambda self, other: lg.greater(self, other)
+    T.__ge__ = lambda self, other: lg.greater_equal(self, other)
+    T.__eq__ = lambda self, other: lg.equal(self, other)
+    T.__ne__ = lambda self, other: lg.not_equal(self, other)
     T.__neg__ = lambda self: m.negative(self)
     T.__pos__ = lambda self: m.positive(self)
     T.__abs__ = lambda self: m.absolute(self)
-    T.__invert__ = lambda self: m.invert(self)
+    T.__invert__ = lambda self: lg.invert(self)
     T.__round__ = lambda self, ndigits=None: m.round(self, ndigits or 0)
     T.__lshift__ = T.__rlshift__ = _not_supported("__lshift__")
     T.__rshift__ = T.__rrshift__ = _not_supported("__rshift__")
@@ -166,7 +167,7 @@ def attach() -> None:
     T.mT = property(lambda self: _shape.matrix_transpose(self))
     T.at = property(lambda self: _indexing._IndexUpdateHelper(self))
     T.real = property(_identity)
-    T.imag = property(lambda self: _math.imag(self))
+    T.imag = property(lambda self: _logic.imag(self))
     T.conj = _identity
     T.conjugate = _identity
     T.reshape = _reshape
