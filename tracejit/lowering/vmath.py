@@ -57,6 +57,12 @@ rounding tricks below. ``error_model="numpy"`` keeps divisions free of the
 ZeroDivisionError branch that would block vectorisation. Using one costs a generated
 function about 20-50 ms more LLVM time than calling libm.
 
+FMA is part of the algorithms (exact products in the sin/cos reduction): on a CPU
+without it (or with NUMBA_CPU_NAME=x86-64) llvm.fma becomes a libm call, the results
+are the same (the tests pass) but the loops are scalar and slow. A caller cached with
+Numba's ``cache=True`` holds an inlined copy of these functions, which Numba does not
+invalidate when this file changes: key such caches on this file's contents too.
+
 Under ``NUMBA_DISABLE_JIT=1`` the names are bound to NumPy/SciPy functions, so
 generated source still runs as plain Python.
 """
@@ -66,23 +72,6 @@ import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
-
-__all__ = [
-    "VMATH",
-    "vatan",
-    "verf",
-    "vcos",
-    "vexp",
-    "vexp2",
-    "vexpm1",
-    "vlog",
-    "vlog1p",
-    "vlog2",
-    "vlogistic",
-    "vsin",
-    "vsoftplus",
-    "vtanh",
-]
 
 # NumPy ufunc name (for logistic, softplus and erf: the name JAX's lax uses) -> function
 # name, so the code generator can emit ``vexp(x)`` after importing it from here.
@@ -101,6 +90,7 @@ VMATH = {
     "softplus": "vsoftplus",
     "erf": "verf",
 }
+__all__ = ["VMATH", *VMATH.values()]
 
 _jit = numba.njit(cache=True, error_model="numpy", forceinline=True)
 
