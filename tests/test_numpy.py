@@ -345,6 +345,18 @@ SHAPES = (
         case("argsort", I32, kind="stable"),
     ]
     + [
+        case("diff", A),
+        case("diff", A, 2, axis=0),
+        case("diff", A, prepend=0.5),
+        case("diff", I, append=I[:, :1]),
+        case("diff", BO, axis=0),
+        case("diff", B, 3),
+        case("searchsorted", np.sort(B), A),
+        case("searchsorted", np.sort(B), 0.1),
+        case("searchsorted", np.sort(I[0]), I, side="right"),
+        case("searchsorted", B, A, sorter=np.argsort(B)),
+    ]
+    + [
         case("take", A, [0, 2, -1], axis=1),
         case("take", A, [[0, 1]]),
         case("take", A, 5),
@@ -439,6 +451,10 @@ PRODUCTS = [
     case("kron", A3, A),
     case("vdot", A, A),
     case("vdot", I, A),
+    case("cross", A[:, :3], A[:, 1:]),
+    case("cross", A3[0, :, :3], B[:3]),
+    case("cross", A3[:, :, :3], A3[:, :, 1:], axisc=0),
+    case("cross", A[:, :3].T, A[:, 1:], axisa=0),
 ] + [
     case("einsum", s, *ops)
     for s, ops in [
@@ -584,6 +600,21 @@ def test_vmapped_matches_numpy(name, args, kwargs, traced):
         if isinstance(want, tuple) and not isinstance(g, (tuple, list)):
             g = tuple(g)
         check_equal(g if not isinstance(want, list) else list(g), want, name + " (vmapped)")
+
+
+@pytest.mark.parametrize("a", [SPD, SPD32, np.stack([SPD, 2 * SPD])], ids=["f64", "f32", "stack"])
+def test_decompositions_match_numpy(a):
+    for got, want in [
+        (tnp.linalg.eigh(a), np.linalg.eigh(a)),
+        (tnp.linalg.svd(a), np.linalg.svd(a)),
+        (tnp.linalg.svd(A, full_matrices=False), np.linalg.svd(A, full_matrices=False)),
+        (tnp.linalg.qr(a), np.linalg.qr(a)),
+        (tnp.linalg.qr(A, mode="complete"), np.linalg.qr(A, mode="complete")),
+    ]:
+        assert type(got).__name__ == type(want).__name__ and got._fields == want._fields
+        for g, w in zip(got, want, strict=True):
+            check_equal(g, w, type(want).__name__)
+    check_equal(tnp.linalg.qr(A, mode="r"), np.linalg.qr(A, mode="r"), "qr r")
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from ._creation import (
     zeros_like,
 )
 from ._dot import (
+    cross,
     dot,
     einsum,
     inner,
@@ -192,6 +193,7 @@ from ._shape import (
     diag,
     diagflat,
     diagonal,
+    diff,
     dsplit,
     dstack,
     expand_dims,
@@ -227,6 +229,7 @@ from ._shape import (
 )
 from ._sorting import (
     argsort,
+    searchsorted,
     sort,
 )
 from ._tracer import attach as _attach
@@ -267,6 +270,12 @@ inf = _np.inf
 nan = _np.nan
 euler_gamma = _np.euler_gamma
 newaxis = None
+int_ = _np.int_
+intp = _np.intp
+uintp = _np.uintp
+half = _np.half
+single = _np.single
+double = _np.double
 
 __all__ = [
     "add",
@@ -465,6 +474,9 @@ __all__ = [
     "kron",
     "einsum",
     "sort",
+    "searchsorted",
+    "diff",
+    "cross",
     "argsort",
     "bool_",
     "bool",
@@ -502,6 +514,12 @@ __all__ = [
     "nan",
     "euler_gamma",
     "newaxis",
+    "int_",
+    "intp",
+    "uintp",
+    "half",
+    "single",
+    "double",
     "linalg",
     "NotImplementedInTracejit",
 ]

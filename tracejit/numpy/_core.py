@@ -42,7 +42,6 @@ __all__ = [
     "canon_axes",
     "keep_dims",
     "float_dtype",
-    "zeros_of",
 ]
 
 _WEAK_VALUE = {int: 0, float: 0.0, complex: 0j}
@@ -184,7 +183,3 @@ def float_dtype(dtype) -> np.dtype:
     if np.issubdtype(dtype, np.inexact):
         return dtype
     return resolve(np.sin, (dtype,))[0]
-
-
-def zeros_of(shape, dtype) -> np.ndarray:
-    return np.zeros(shape, dtype)

@@ -143,6 +143,29 @@ def kron(a, b):
     return sh.reshape(ew.mul(ea, eb), new_sizes=tuple(x * y for x, y in zip(sa, sb, strict=False)))
 
 
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Cross product of 3-vectors along the given axes (broadcasting the others)."""
+    from ._shape import moveaxis
+
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = _promote(a, b)
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    if shape_of(a)[-1] != 3 or shape_of(b)[-1] != 3:
+        raise NotImplementedError("tracejit.numpy.cross: only 3-vectors")
+    a, b = _bcast(a, b)
+    ca = [a[..., i] for i in range(3)]
+    cb = [b[..., i] for i in range(3)]
+    parts = [
+        ew.sub(ew.mul(ca[1], cb[2]), ew.mul(ca[2], cb[1])),
+        ew.sub(ew.mul(ca[2], cb[0]), ew.mul(ca[0], cb[2])),
+        ew.sub(ew.mul(ca[0], cb[1]), ew.mul(ca[1], cb[0])),
+    ]
+    nd = len(shape_of(parts[0]))
+    out = sh.concatenate(*[sh.expand_dims(p, dimensions=(nd,)) for p in parts], dimension=nd)
+    return moveaxis(out, -1, axisc)
+
+
 # ---------------------------------------------------------------------------
 # einsum
 
@@ -254,7 +277,4 @@ def einsum(subscripts, *operands, out=None, optimize=False, precision=None, dtyp
     x, t = _sum_labels(x, t, set(out_term))
     if sorted(t) != sorted(out_term):
         raise ValueError(f"einsum: output subscripts {out_term!r} do not match the inputs")
-    out = sh.transpose(x, perm=tuple(t.index(c) for c in out_term))
-    if not is_tracer(out) and not any(is_tracer(o) for o in operands):
-        return np.array(out)
-    return out
+    return sh.transpose(x, perm=tuple(t.index(c) for c in out_term))

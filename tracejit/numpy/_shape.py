@@ -308,6 +308,32 @@ def dsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, axis=2)
 
 
+def diff(a, n=1, axis=-1, prepend=None, append=None):
+    """n-th differences along axis (not_equal for bool, as NumPy)."""
+    from ._logic import not_equal
+    from ._math import subtract
+
+    a = _arr(a)
+    ax = canon_axis(axis, len(shape_of(a)))
+    edge = shape_of(a)[:ax] + (1,) + shape_of(a)[ax + 1 :]
+
+    def piece(e):  # a scalar prepend/append is one slice along the axis
+        e = _arr(e)
+        return e if shape_of(e) else _broadcast_to(e, edge)
+
+    parts = ([piece(prepend)] if prepend is not None else []) + [a]
+    parts += [piece(append)] if append is not None else []
+    if len(parts) > 1:
+        a = concatenate(parts, axis=ax)
+    op = not_equal if dtype_of(a) == np.bool_ else subtract
+    for _ in range(n):
+        m = shape_of(a)[ax]
+        a = op(
+            _slice_axis(a, ax, 1, builtins.max(m, 1)), _slice_axis(a, ax, 0, builtins.max(m - 1, 0))
+        )
+    return a
+
+
 # ---------------------------------------------------------------------------
 # repetition, rolling, flipping
 

@@ -220,24 +220,19 @@ def multi_dot(arrays, *, out=None):
 
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     A = _float(A)
-    if len(shape_of(A)) < 2:
-        return (
-            red.reduce_max(cast(ew.ne(A, _c(0, A)), np.int64), axes=(0,))
-            if shape_of(A)
-            else (np.asarray(int(not np.all(np.asarray(A) == 0))))
-        )
+    if len(shape_of(A)) < 2:  # a vector (or scalar) has rank 1 unless it is all zeros
+        nonzero = ew.ne(A, _c(0, A))
+        return cast(red.reduce_max(nonzero, axes=tuple(range(len(shape_of(A))))), np.int64)
     s = svdvals(A)
     m, n = shape_of(A)[-2:]
     smax = red.reduce_max(s, axes=(len(shape_of(s)) - 1,))
     if tol is None:
         r = rtol if rtol is not None else builtins.max(m, n) * np.finfo(dtype_of(s)).eps
         tol = ew.mul(smax, _c(r, smax))
-    tol = broadcast_to(
-        sh.expand_dims(cast(tol, dtype_of(s)), dimensions=(len(shape_of(s)) - 1,))
-        if len(shape_of(tol))
-        else tol,
-        shape_of(s),
-    )
+    tol = cast(tol, dtype_of(s))
+    if shape_of(tol):  # one tolerance per matrix of the stack
+        tol = sh.expand_dims(tol, dimensions=(len(shape_of(s)) - 1,))
+    tol = broadcast_to(tol, shape_of(s))
     return red.reduce_sum(cast(ew.gt(s, tol), np.int64), axes=(len(shape_of(s)) - 1,))
 
 
@@ -270,7 +265,6 @@ def _two_norm(x, axes):
 
 
 def _vector_norm(x, ord, axes):
-    ax = abs_x = None
     if ord is None or ord == 2:
         return _two_norm(x, axes)
     abs_x = ew.abs(x)
