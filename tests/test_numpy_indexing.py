@@ -217,7 +217,7 @@ def test_at_gradients(idx):
 
 
 def test_at_with_traced_index():
-    idx = np.array([0, 2, 1])
+    idx = np.array([0, 2, -1])
     got = tj.vmap(lambda i: tnp.at(X)[i].add(1.0))(idx)
     want = np.stack([_numpy_at(X, i, "add", 1.0) for i in idx])
     np.testing.assert_array_equal(got, want)
@@ -235,6 +235,13 @@ def test_take_and_take_along_axis_gradients():
     tj.check_grads(lambda x: tnp.sum(tnp.take_along_axis(x, idx, 1) ** 3), (x,), order=2)
     order = np.argsort(x, axis=1)
     tj.check_grads(lambda x: tnp.sum(tnp.take_along_axis(x, order, 1) * np.arange(4)), (x,))
+
+
+def test_at_on_a_block_is_a_window_update():
+    for idx in [1, (slice(None), 2), (Ellipsis, slice(1, 3)), (0, slice(1, None), 4)]:
+        ir = tj.make_ir(lambda x, v, idx=idx: x.at[idx].add(v))(X, X[idx])
+        names = {e.prim.name for e in ir.eqns}
+        assert "dynamic_update_slice" in names and not names & {"scatter", "scatter_add"}
 
 
 def test_at_on_numpy_arrays():

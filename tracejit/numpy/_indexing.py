@@ -253,8 +253,50 @@ def _has_tracer(idx) -> bool:
     return builtins.any(is_tracer(p) for p in parts)
 
 
+def _window(x, idx):
+    """(entries, starts, sizes) when idx picks one contiguous block (ints, traced int
+    scalars, unit-step slices, Ellipsis), else None."""
+    entries = _entries(idx, len(shape_of(x)))
+    starts, sizes = [], []
+    for dim, (e, n) in enumerate(zip(entries, shape_of(x), strict=False)):
+        if e[0] == "slice":
+            start, stop, step = e[1].indices(n)
+            if step != 1:
+                return None
+            starts.append(np.asarray(start, np.int64))
+            sizes.append(builtins.max(stop - start, 0))
+        elif e[0] == "int":
+            if not -n <= e[1] < n:
+                raise IndexError(f"index {e[1]} is out of bounds for axis {dim} with size {n}")
+            starts.append(np.asarray(e[1] % n, np.int64))
+            sizes.append(1)
+        elif e[0] == "dyn":
+            starts.append(_normalize(e[1], n, dim))
+            sizes.append(1)
+        else:
+            return None
+    return entries, starts, sizes
+
+
+def _update_window(x, window, values, combine):
+    """x.at[block].op(v) as dynamic_update_slice: no positions, no scatter."""
+    entries, starts, sizes = window
+    if 0 in sizes:
+        return x
+    v = cast(values, dtype_of(x))
+    v = broadcast_to(v, tuple(k for k, e in zip(sizes, entries, strict=True) if e[0] == "slice"))
+    v = sh.reshape(v, new_sizes=tuple(sizes))
+    if combine is not None:
+        old = ix.dynamic_slice(x, *starts, slice_sizes=tuple(sizes))
+        v = ew.add(old, v) if combine == "add" else combine(old, v)
+    return ix.dynamic_update_slice(x, v, *starts)
+
+
 def _scatter(x, idx, values, combine=None):
     x = _arr(x)
+    window = _window(x, idx)
+    if window is not None:
+        return _update_window(x, window, values, combine)
     shape = shape_of(x)
     pos = _positions(shape, idx)
     v = cast(values, dtype_of(x))
