@@ -104,6 +104,24 @@ def main():
         tm = _best(args.repeat, mloop, x, out) * per
         tn = _best(args.repeat, nf, x) * per
         print(f"| {name} | {tv:.2f} | {tm:.2f} | {tn:.2f} | {tm / tv:.1f}x | {vector} |")
+    print("\nfloat32 data: the float32 version, the float64 one (rounded on store), NumPy")
+    print("| function | vmath32 ns | vmath ns | NumPy ns | vectorised |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, fname in vmath.VMATH32.items():
+        if args.only and name not in args.only:
+            continue
+        x = CASES[name][3](rng, args.n).astype(np.float32)
+        out = np.empty_like(x)
+        l32, l64 = _loop(getattr(vmath, fname)), _loop(CASES[name][0])
+        l32(x, out)
+        l64(x, out)
+        asm = l32.inspect_asm(l32.signatures[0])
+        vector = bool(re.search(r"\b[yz]mm\d", asm))
+        per = 1e9 / args.n
+        t32 = _best(args.repeat, l32, x, out) * per
+        t64 = _best(args.repeat, l64, x, out) * per
+        tn = _best(args.repeat, CASES[name][2], x) * per
+        print(f"| {name} | {t32:.2f} | {t64:.2f} | {tn:.2f} | {vector} |")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ One Numba loop evaluates every function, so the suite compiles once.
 
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -309,6 +310,70 @@ def test_loop_vectorises(results):
     assert "vfmadd" in asm and ("ymm" in asm or "zmm" in asm)
 
 
+# float32 versions: name -> (reference, max float32 ulp, random points)
+CASES32 = {
+    "exp": (np.exp, 1.25, lambda r, n: _log_uniform(r, 1e-10, 110, n)),
+    "log": (np.log, 0.75, lambda r, n: _log_uniform(r, 1e-45, 3.4e38, n, signed=False)),
+    "tanh": (np.tanh, 2.75, lambda r, n: _log_uniform(r, 1e-40, 20, n)),
+    "logistic": (_logistic, 2.5, lambda r, n: _log_uniform(r, 1e-40, 120, n)),
+}
+SPECIAL32 = np.array(
+    [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1.1754944e-38, 3.4028235e38,
+     -3.4028235e38, 88.72283, 88.72284, -87.33654, -103.97208, -103.97209, -104.5, 1.0],
+    dtype=np.float32,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def results32():
+    f0, f1, f2, f3 = (getattr(vmath, vmath.VMATH32[name]) for name in CASES32)
+
+    @numba.njit
+    def apply_all(x, out):
+        for i in range(x.shape[1]):
+            out[0, i] = f0(x[0, i])
+            out[1, i] = f1(x[1, i])
+            out[2, i] = f2(x[2, i])
+            out[3, i] = f3(x[3, i])
+
+    rng = np.random.default_rng(32)
+    x = np.stack([np.concatenate([SPECIAL32, c[2](rng, N)]) for c in CASES32.values()])
+    x = x.astype(np.float32)
+    out = np.empty_like(x)
+    apply_all(x, out)
+    return x, out, apply_all
+
+
+@pytest.mark.parametrize("name", list(CASES32))
+def test_float32_versions(results32, name):
+    """Max error in float32 ulps, special values exact (sign of zero included)."""
+    x, out, _ = results32
+    k = list(CASES32).index(name)
+    ref, bound, _ = CASES32[name]
+    with np.errstate(all="ignore"):
+        want_ld = ref(x[k].astype(LD))
+        want = want_ld.astype(np.float32)
+        err = np.abs(out[k].astype(LD) - want_ld) / np.spacing(np.abs(want)).astype(LD)
+    exact = np.isnan(want) | np.isinf(want) | (want == 0)
+    same = (np.isnan(out[k]) & np.isnan(want)) | (
+        (out[k] == want) & (np.signbit(out[k]) == np.signbit(want))
+    )
+    err = np.where(exact, np.where(same, 0.0, np.inf), err.astype(np.float64))
+    i = int(np.argmax(err))
+    assert err[i] <= bound, f"{name}({x[k, i]!r}) = {out[k, i]!r}, want {want[i]!r}"
+    n = SPECIAL32.size
+    assert same[:n][exact[:n]].all(), (x[k, :n], out[k, :n], want[:n])
+
+
+def test_float32_loop_uses_8_lanes(results32):
+    from llvmlite import binding as llvm
+
+    if numba.config.CPU_NAME not in (None, "host") or not llvm.get_host_cpu_features().get("avx2"):
+        pytest.skip("Numba does not target an AVX2 host")
+    asm = results32[2].inspect_asm(results32[2].signatures[0])
+    assert re.search(r"vfmadd\w*ps\s+%[yz]mm", asm)  # packed float32 FMA, 8 or 16 lanes
+
+
 def test_fastmath_caller_gets_the_same_bits():
     """The functions are compiled once with fastmath off and inlined by LLVM, so a caller
     compiled with fastmath=True cannot reassociate their rounding tricks away."""
@@ -371,6 +436,7 @@ def test_disable_jit_falls_back_to_numpy():
 
 
 def test_vmath_table_names_exist():
-    for ufunc_name, fn_name in vmath.VMATH.items():
+    for ufunc_name, fn_name in [*vmath.VMATH.items(), *vmath.VMATH32.items()]:
         assert callable(getattr(vmath, fn_name)), ufunc_name
         assert fn_name in vmath.__all__
+    assert set(vmath.VMATH32) <= set(vmath.VMATH)

@@ -7,7 +7,9 @@ comparisons (which LLVM turns into selects), FMA, rint and integer bit manipulat
 
 Contract: float64 in, float64 out; float32 and integer inputs are converted to float64
 first, so for float32 the result, rounded on store, is correctly rounded but for rare
-double roundings. Inf, NaN, -0.0, overflow, underflow and subnormals give NumPy's result.
+double roundings. exp, log, tanh and logistic also have float32 versions (``vexpf``...,
+listed in ``VMATH32``), 3x faster, within 2.5 float32 ulp. Inf, NaN, -0.0, overflow,
+underflow and subnormals give NumPy's result.
 sin and cos are accurate for every finite float64 (no loss for large arguments).
 
 Methods: Cody-Waite range reduction (for sin/cos a branch-free Payne-Hanek reduction
@@ -42,6 +44,19 @@ cos           0.83     16.4       28.3         28.3
 arctan        1.66      4.9       15.0         14.9
 erf           0.91     10.1       25.8         28.4 (scipy)
 ===========  ========  ========  ===========  ===========
+
+float32 versions (``VMATH32``: computed in float32, 8 lanes per vector; max error in
+float32 ulps against the same reference, 3 x 1e6 points; ns as above on float32 data,
+against the float64 version rounded on store and NumPy's float32 ufunc):
+
+===========  ========  ==========  ===============  ===========
+function     max ulp   vmath32 ns  float64 version  NumPy ufunc
+===========  ========  ==========  ===============  ===========
+exp           1.05      1.4         4.4              3.6
+log           0.65      1.9         5.7              4.6
+tanh          2.48      1.8         5.8              6.9
+logistic      2.11      1.7         5.1              6.8 (expit)
+===========  ========  ==========  ===============  ===========
 
 Zen 1 splits each 256-bit instruction in two 128-bit halves, and exp is about 30 vector
 instructions per 4 elements, so a CPU with full-width AVX2 or AVX-512 should do about
@@ -90,7 +105,10 @@ VMATH = {
     "softplus": "vsoftplus",
     "erf": "verf",
 }
-__all__ = ["VMATH", *VMATH.values()]
+# The same for float32 arguments and results, where a float32 version exists; elsewhere
+# use VMATH's and round the result.
+VMATH32 = {"exp": "vexpf", "log": "vlogf", "tanh": "vtanhf", "logistic": "vlogisticf"}
+__all__ = ["VMATH", "VMATH32", *VMATH.values(), *VMATH32.values()]
 
 _jit = numba.njit(cache=True, error_model="numpy", forceinline=True)
 
@@ -118,11 +136,10 @@ def _i2f(typingctx, i):
     return types.float64(types.int64), codegen
 
 
-def _llvm_call(name, nargs):
+def _llvm_call(name, nargs, ty=None):
     def codegen(context, builder, sig, args):
-        d = ir.DoubleType()
-        fnty = ir.FunctionType(d, [d] * nargs)
-        fn = cgutils.get_or_insert_function(builder.module, fnty, name)
+        t = ty or ir.DoubleType()
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(t, [t] * nargs), name)
         return builder.call(fn, args)
 
     return codegen
@@ -622,12 +639,148 @@ def verf(x):
     return _i2f(_f2i(res) | (_f2i(x) & _SIGN))  # res >= 0 or NaN: copy the sign of x
 
 
+# ---------------------------------------------------------------------------------------
+# float32: exp, log, tanh, logistic computed in float32, 8 lanes per AVX2 vector (about
+# 4x the float64 versions' speed). The constants are np.float32 and the integer work is
+# in int32 intrinsics: Numba would widen Python floats and int32 arithmetic to 64 bits.
+
+
+@intrinsic
+def _fmaf(typingctx, a, b, c):
+    """float32 a * b + c rounded once."""
+    sig = types.float32(types.float32, types.float32, types.float32)
+    return sig, _llvm_call("llvm.fma.f32", 3, ir.FloatType())
+
+
+def _pow2f(bias):
+    """An intrinsic for 2^(k + bias - 127) from kd = k + 1.5 * 2^23 (the float32 shifter)."""
+
+    def codegen(context, builder, sig, args):
+        i32 = ir.IntType(32)
+        k = builder.shl(builder.bitcast(args[0], i32), ir.Constant(i32, 23))
+        return builder.bitcast(builder.add(k, ir.Constant(i32, bias << 23)), ir.FloatType())
+
+    return intrinsic(lambda typingctx, kd: (types.float32(types.float32), codegen))
+
+
+_pow2f_up = _pow2f(127 + 30)  # 2^(k+30), for results that may be subnormal
+_pow2f_down = _pow2f(127 - 1)  # 2^(k-1), for results that may overflow
+
+
+@intrinsic
+def _logf_reduce(typingctx, u):
+    """(k, m) as float32 with u = 2^k m, m in [sqrt(1/2), sqrt(2)), for normal u > 0."""
+
+    def codegen(context, builder, sig, args):
+        i32, f = ir.IntType(32), ir.FloatType()
+        ix = builder.sub(builder.bitcast(args[0], i32), ir.Constant(i32, 0x3F3504F3))
+        k = builder.ashr(ix, ir.Constant(i32, 23))
+        kd = builder.sitofp(k, f)  # int32 -> float32 has a vector instruction
+        m = builder.add(
+            builder.and_(ix, ir.Constant(i32, (1 << 23) - 1)), ir.Constant(i32, 0x3F3504F3)
+        )
+        return context.make_tuple(builder, sig.return_type, [kd, builder.bitcast(m, f)])
+
+    return types.UniTuple(types.float32, 2)(types.float32), codegen
+
+
+@intrinsic
+def _copysignf(typingctx, a, b):
+    sig = types.float32(types.float32, types.float32)
+    return sig, _llvm_call("llvm.copysign.f32", 2, ir.FloatType())
+
+
+_f = np.float32
+_SHIFT_F = _f(12582912.0)  # 1.5 * 2^23
+_LOG2E_F, _LN2_HI_F, _LN2_LO_F = _f(1.4426950216293335), _f(0.693145751953125), _f(1.4286068e-06)
+_ZERO_F, _HALF_F, _ONE_F, _TWO_F = _f(0.0), _f(0.5), _f(1.0), _f(2.0)
+# expm1(r) = r + r^2 P(r), |r| <= ln2/2, and log's Q(z), z <= 0.0295, fitted for float32
+_EXPM1_F = (_f(0.5), _f(0.16666578), _f(0.041666854), _f(0.008363146), _f(0.0013901287))
+_LOG_F = (_f(0.66666687), _f(0.39988714), _f(0.29582724))
+
+
+@_jit
+def _expf_core(x):
+    """(e, kd) with e**x = 2^k (1 + e), for x in [-104, 89]; kd holds k as in vexp."""
+    kd = x * _LOG2E_F + _SHIFT_F
+    k = kd - _SHIFT_F
+    r = _fmaf(-k, _LN2_HI_F, x)  # k * _LN2_HI_F is exact (16-bit constant)
+    r = _fmaf(-k, _LN2_LO_F, r)
+    p = _EXPM1_F[4]
+    for c in (_EXPM1_F[3], _EXPM1_F[2], _EXPM1_F[1], _EXPM1_F[0]):
+        p = _fmaf(p, r, c)
+    return _fmaf(r * r, p, r), kd
+
+
+@_jit
+def _expf_neg(y):
+    """e**y for float32 y <= 0 or NaN."""
+    yc = _f(-104.0) if y < _f(-104.0) else y
+    e, kd = _expf_core(yc)
+    s = _pow2f_up(kd)  # scaled up, so that subnormal results round once
+    return _fmaf(s, e, s) * _f(9.313225746154785e-10)
+
+
+@_jit
+def vexpf(x):
+    """float32 e**x (0.5 ulp + a little)."""
+    x = np.float32(x)
+    xc = _f(89.0) if x > _f(89.0) else x
+    xc = _f(-104.0) if xc < _f(-104.0) else xc
+    e, kd = _expf_core(xc)
+    neg = xc < _ZERO_F
+    s = _pow2f_up(kd) if neg else _pow2f_down(kd)
+    return _fmaf(s, e, s) * (_f(9.313225746154785e-10) if neg else _TWO_F)
+
+
+@_jit
+def vlogf(x):
+    """float32 natural logarithm."""
+    x = np.float32(x)
+    sub = x < _f(1.1754944e-38)
+    kd, m = _logf_reduce(x * _f(8388608.0) if sub else x)
+    kd = kd - _f(23.0) if sub else kd
+    f = m - _ONE_F
+    s = f / (_TWO_F + f)
+    z = s * s
+    q = _fmaf(_fmaf(_LOG_F[2], z, _LOG_F[1]), z, _LOG_F[0])
+    hfsq = _HALF_F * f * f
+    hi = f - hfsq
+    lo = _fmaf(s, _fmaf(z, q, hfsq), (f - hi) - hfsq)
+    a = kd * _LN2_HI_F
+    t = a + hi
+    res = t + (((a - t) + hi) + _fmaf(kd, _LN2_LO_F, lo))
+    res = res if x < _f(np.inf) else x
+    return res if x > _ZERO_F else (_f(-np.inf) if x == _ZERO_F else _f(np.nan))
+
+
+@_jit
+def vtanhf(x):
+    """float32 tanh, as vtanh: |e / (e + 2)|, e = expm1(-2|x|), with the sign of x."""
+    x = np.float32(x)
+    y = _f(-2.0) * abs(x)
+    y = _f(-20.0) if y < _f(-20.0) else y
+    p, kd = _expf_core(y)
+    h = _pow2f_down(kd)
+    e = _TWO_F * _fmaf(h, p, h - _HALF_F)
+    return _copysignf(abs(e / (e + _TWO_F)), x)
+
+
+@_jit
+def vlogisticf(x):
+    """float32 1 / (1 + e**-x)."""
+    x = np.float32(x)
+    t = _expf_neg(-abs(x))
+    return (_ONE_F if x >= _ZERO_F else t) / (_ONE_F + t)
+
+
 if numba.config.DISABLE_JIT:  # plain-Python debugging mode: use the reference functions
     import scipy.special
 
     vexp, vexp2, vexpm1, vlog, vlog2, vlog1p = np.exp, np.exp2, np.expm1, np.log, np.log2, np.log1p
     vtanh, vsin, vcos, vatan = np.tanh, np.sin, np.cos, np.arctan
     vlogistic, verf = scipy.special.expit, scipy.special.erf
+    vexpf, vlogf, vtanhf, vlogisticf = np.exp, np.log, np.tanh, scipy.special.expit
 
     def vsoftplus(x):
         return np.logaddexp(0.0, x)
