@@ -16,6 +16,7 @@ import time
 import numba
 import numpy as np
 import scipy.special
+from llvmlite import binding as llvm
 
 from tracejit.lowering import vmath
 
@@ -84,7 +85,7 @@ def main():
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     print(
-        f"# {platform.processor() or platform.machine()}, numba {numba.__version__}, "
+        f"# {platform.machine()} {llvm.get_host_cpu_name()}, numba {numba.__version__}, "
         f"numpy {np.__version__}, n = {args.n}, best of {args.repeat}"
     )
     print("| function | vmath ns | math.* loop ns | NumPy ns | vs math | vectorised |")
