@@ -327,6 +327,17 @@ def test_vmap_matches_loop_on_compositions():
     )
 
 
+def test_jit_matches_eager():
+    w = rng.normal(size=(4, 3))
+    xs = rng.normal(size=(5, 4))
+    ys = rng.integers(0, 3, size=5)
+    loss_and_grad = tj.jit(tj.value_and_grad(_softmax_xent))
+    got = loss_and_grad(w, xs, ys)
+    want = (_softmax_xent(w, xs, ys), tj.grad(_softmax_xent)(w, xs, ys))
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+
+
 def test_softmax_xent_grad_vs_finite_differences():
     w = rng.normal(size=(4, 3))
     x = rng.normal(size=(5, 4))

@@ -114,6 +114,8 @@ def test_traced_integer_indices():
 def test_boolean_mask_needs_concrete_value():
     with pytest.raises(tj.ConcretizationError, match="boolean indexing"):
         tj.make_ir(lambda x: x[x > 0])(X)
+    with pytest.raises(tj.ConcretizationError, match="boolean indexing inside jit"):
+        tj.jit(lambda x: x[x > 0])(X)
     with pytest.raises(tj.ConcretizationError):
         tj.vmap(lambda x: x[x > 0].sum())(X)
     # under grad the tracer has a value, so a mask works (as in autograd)
