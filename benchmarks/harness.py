@@ -106,6 +106,7 @@ def time_calls(run, budget_s: float, min_samples: int, sample_s: float = 2e-3) -
     once = time.perf_counter() - t0
     number = max(1, int(sample_s / max(once, 1e-9)))
     samples: list[float] = [once] if number == 1 else []
+    cpu: list[float] = []  # process CPU time per call: what a busy machine distorts least
     gc.collect()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # as timeit does: collections would land in random samples
@@ -114,10 +115,11 @@ def time_calls(run, budget_s: float, min_samples: int, sample_s: float = 2e-3) -
         while len(samples) < min_samples or (
             time.perf_counter() - start < budget_s and len(samples) < 100_000
         ):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(number):
                 run()
             samples.append((time.perf_counter() - t0) / number)
+            cpu.append((time.process_time() - c0) / number)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -127,6 +129,7 @@ def time_calls(run, budget_s: float, min_samples: int, sample_s: float = 2e-3) -
         "q1_s": q1,
         "q3_s": q3,
         "min_s": min(samples),
+        "cpu_median_s": statistics.median(cpu) if cpu else None,
         "samples": len(samples),
         "calls_per_sample": number,
     }
@@ -142,6 +145,7 @@ class Cell:
     q1_s: float | None = None
     q3_s: float | None = None
     min_s: float | None = None
+    cpu_median_s: float | None = None
     samples: int = 0
     calls_per_sample: int = 0
     build_and_first_call_s: float | None = None  # in this (warm) process, for reference

@@ -126,6 +126,14 @@ def best_other(row: dict) -> tuple[str | None, float | None]:
     return fw, times[fw]
 
 
+def noisy(cell: dict) -> bool:
+    """The machine was busy: the samples' interquartile range exceeds a quarter of the
+    median, or the wall time exceeds the CPU time by a quarter (the process waited)."""
+    spread = cell["samples"] > 1 and cell["q3_s"] - cell["q1_s"] > 0.25 * cell["median_s"]
+    cpu = cell.get("cpu_median_s")
+    return spread or (cpu is not None and cell["median_s"] > 1.25 * cpu)
+
+
 def steady_table(results: dict) -> str:
     cols = columns(results)
     lines = [
@@ -141,11 +149,12 @@ def steady_table(results: dict) -> str:
                 cells.append("—")
             elif c["status"] != "ok":
                 cells.append(_SHORT[c["status"]])
-            elif fw == best_fw:
-                cells.append(f"**{fmt_time(c['median_s'])}**")
             else:
-                ratio = f" ({fmt_ratio(c['median_s'] / best)})" if best else ""
-                cells.append(fmt_time(c["median_s"]) + ratio)
+                time_ = ("~" if noisy(c) else "") + fmt_time(c["median_s"])
+                if fw == best_fw:
+                    cells.append(f"**{time_}**")
+                else:
+                    cells.append(f"{time_} ({fmt_ratio(c['median_s'] / best)})" if best else time_)
         floor = fmt_time(row["floor_s"])
         lines.append(
             f"| {row['label']} | {floor} | " + " | ".join(cells) + f" | {best_fw or '—'} |"
@@ -243,8 +252,10 @@ def markdown(results: dict) -> str:
         "## Steady state",
         "",
         "Median time per call after warm-up; in parentheses the ratio to the best framework "
-        "other than tracejit (in bold). n/a: not available, WRONG: disagrees with the NumPy "
-        "reference (not timed), —: no such version.",
+        "other than tracejit (in bold). ~: noisy (interquartile range, or wall time over CPU "
+        "time, above 25% of the median). n/a: not available, WRONG: disagrees with the "
+        "NumPy reference (not timed), —: no such version. latest.json also has the CPU "
+        "time per call (cpu_median_s), which a busy machine distorts less.",
         "",
         steady_table(results),
     ]

@@ -19,6 +19,9 @@ from benchmarks.frameworks import not_installed, to_numpy  # noqa: E402
 from benchmarks.harness import check  # noqa: E402
 from benchmarks.workloads import WORKLOADS  # noqa: E402
 
+# torch.func imports torch.jit.script, which warns about its own deprecation
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
+
 CASES = [(w.name, fw) for w in WORKLOADS.values() for fw in w.frameworks]
 API_MISSING = (ImportError, AttributeError, NotImplementedError)
 
