@@ -1,0 +1,229 @@
+"""Control flow: values, JVPs and VJPs vs Python loops and finite differences; vmap vs
+a loop (lanes taking different branches and stopping at different iterations)."""
+
+import numpy as np
+import pytest
+
+import tracejit as tj
+import tracejit.numpy as tnp
+from tracejit import lax
+
+
+def fd_grad(f, x, eps=1e-6):
+    x = np.asarray(x, float)
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = eps
+        g[i] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+def close(a, b, tol=1e-6):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+# --- cond / switch -----------------------------------------------------------
+
+
+def piecewise(x):
+    return lax.cond(x > 0, lambda v: tnp.sin(v) * v, lambda v: v**3, x)
+
+
+@pytest.mark.parametrize("x", [1.3, -0.7])
+def test_cond_value_and_derivatives(x):
+    want = np.sin(x) * x if x > 0 else x**3
+    close(piecewise(x), want)
+    close(tj.grad(piecewise)(x), fd_grad(piecewise, x))
+    close(tj.jvp(piecewise, (x,), (1.0,))[1], fd_grad(piecewise, x))
+    close(tj.grad(tj.grad(piecewise))(x), fd_grad(tj.grad(piecewise), x), 1e-5)
+
+
+def test_cond_vmap_lanes_take_different_branches():
+    xs = np.array([1.3, -0.7, 2.0, -2.0])
+    close(tj.vmap(piecewise)(xs), [piecewise(x) for x in xs])
+    close(tj.vmap(tj.grad(piecewise))(xs), [tj.grad(piecewise)(x) for x in xs])
+
+
+def test_cond_closure_and_pytrees():
+    def f(w, x):
+        out = lax.cond(x.sum() > 0, lambda d: {"a": d["a"] * w}, lambda d: {"a": d["a"] + w},
+                       {"a": x})
+        return out["a"].sum()
+
+    x = np.array([0.5, 1.0])
+    close(tj.grad(f)(2.0, x), 1.5)
+    close(tj.grad(f, 1)(2.0, x), [2.0, 2.0])
+
+
+def test_switch_clamps_index():
+    branches = [lambda v: v + 1.0, lambda v: v * 2.0, lambda v: -v]
+    for i, want in [(-3, 4.0), (0, 4.0), (1, 6.0), (2, -3.0), (7, -3.0)]:
+        close(lax.switch(i, branches, 3.0), want)
+    close(tj.vmap(lambda i, v: lax.switch(i, branches, v))(np.array([0, 1, 2]), np.ones(3)),
+          [2.0, 2.0, -1.0])
+
+
+def test_cond_branch_type_mismatch_is_clear():
+    with pytest.raises(TypeError, match="branches return different types"):
+        lax.cond(True, lambda v: v, lambda v: tnp.ones(3), 1.0)
+
+
+# --- scan -------------------------------------------------------------------
+
+
+def rnn_loss(params, xs):
+    w, u = params
+
+    def step(h, x):
+        h = tnp.tanh(w @ h + u * x)
+        return h, h.sum()
+
+    h, ys = lax.scan(step, tnp.zeros(3), xs)
+    return (h**2).sum() + ys.sum()
+
+
+def rnn_loss_loop(params, xs):
+    w, u = params
+    h, tot = np.zeros(3), 0.0
+    for x in xs:
+        h = np.tanh(w @ h + u * x)
+        tot += h.sum()
+    return (h**2).sum() + tot
+
+
+def test_scan_matches_python_loop_and_fd():
+    rng = np.random.default_rng(0)
+    w, u, xs = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), rng.normal(size=7)
+    close(rnn_loss((w, u), xs), rnn_loss_loop((w, u), xs))
+    gw, gu = tj.grad(rnn_loss)((w, u), xs)
+    close(gw, fd_grad(lambda w_: rnn_loss_loop((w_, u), xs), w))
+    close(gu, fd_grad(lambda u_: rnn_loss_loop((w, u_), xs), u))
+    close(tj.grad(rnn_loss, 1)((w, u), xs), fd_grad(lambda x_: rnn_loss_loop((w, u), x_), xs))
+
+
+def test_scan_reverse_and_second_order():
+    def f(x):
+        c, ys = lax.scan(lambda c, v: (c * v + 1.0, c), 0.5, x, reverse=True)
+        return c + (ys**2).sum()
+
+    def loop(x):
+        c, ys = 0.5, []
+        for v in x[::-1]:
+            ys.append(c)
+            c = c * v + 1.0
+        return c + sum(y * y for y in ys)
+
+    x = np.array([0.3, -0.4, 0.9])
+    close(f(x), loop(x))
+    close(tj.grad(f)(x), fd_grad(loop, x))
+    close(tj.hessian(f)(x), fd_grad(lambda z: np.asarray(tj.grad(f)(z))[0], x)[None] * 0
+          + tj.jacfwd(tj.grad(f))(x))
+    h = tj.hessian(f)(x)
+    for i in range(3):
+        close(h[i], fd_grad(lambda z: tj.grad(f)(z)[i], x), 1e-5)
+
+
+def test_scan_vmap_matches_loop():
+    rng = np.random.default_rng(1)
+    w, u = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)
+    xs = rng.normal(size=(4, 6))
+    got = tj.vmap(lambda x: rnn_loss((w, u), x))(xs)
+    close(got, [rnn_loss_loop((w, u), x) for x in xs])
+    g = tj.vmap(tj.grad(lambda u_, x: rnn_loss((w, u_), x)), in_axes=(None, 0))(u, xs)
+    close(g, [tj.grad(lambda u_: rnn_loss((w, u_), x))(u) for x in xs])
+
+
+def test_scan_length_and_no_xs():
+    c, ys = lax.scan(lambda c, _: (c + 1, c * 2), 0, None, length=4)
+    assert int(c) == 4
+    np.testing.assert_array_equal(ys, [0, 2, 4, 6])
+
+
+def test_scan_carry_type_error():
+    with pytest.raises(TypeError, match="carry"):
+        lax.scan(lambda c, x: (c * np.ones(2), x), 1.0, np.ones(3))
+
+
+def test_map():
+    close(lax.map(lambda v: v**2, np.arange(4.0)), np.arange(4.0) ** 2)
+
+
+# --- fori_loop and while_loop ------------------------------------------------
+
+
+def integrator(k, n=50):
+    def body(i, s):
+        x, v = s
+        v = v - 0.1 * (k * x + 0.3 * v)
+        return x + 0.1 * v, v
+
+    return lax.fori_loop(0, n, body, (1.0, 0.0))[0]
+
+
+def test_fori_loop_grad_matches_fd():
+    close(tj.grad(integrator)(2.0), fd_grad(integrator, 2.0))
+
+
+def test_fori_loop_traced_bounds_is_a_while():
+    f = lambda n: lax.fori_loop(0, n, lambda i, s: s + i, 0)  # noqa: E731
+    assert int(f(5)) == 10
+    assert [int(v) for v in tj.vmap(f)(np.array([3, 5]))] == [3, 10]
+
+
+def newton_sqrt(a):
+    def body(c):
+        x, i = c
+        return 0.5 * (x + a / x), i + 1
+
+    def cond(c):
+        x, i = c
+        return (tnp.abs(x * x - a) > 1e-12) & (i < 100)
+
+    return lax.while_loop(cond, body, (a, 0))[0]
+
+
+def test_while_value_jvp_and_reverse_mode_with_data_dependent_trip_count():
+    for a in [2.0, 9.0, 0.3]:
+        close(newton_sqrt(a), np.sqrt(a))
+        close(tj.jvp(newton_sqrt, (a,), (1.0,))[1], 0.5 / np.sqrt(a))
+        close(tj.grad(newton_sqrt)(a), 0.5 / np.sqrt(a))
+
+
+def test_while_vmap_lanes_stop_on_their_own():
+    def doubling(x):
+        return lax.while_loop(lambda v: v < 10.0, lambda v: v * 2.0, x)
+
+    xs = np.array([1.0, 3.0, 11.0, 0.1])
+    close(tj.vmap(doubling)(xs), [doubling(x) for x in xs])
+    close(tj.vmap(newton_sqrt)(np.array([2.0, 16.0])), np.sqrt([2.0, 16.0]))
+    close(tj.grad(lambda a: tj.vmap(newton_sqrt)(a).sum())(np.array([2.0, 16.0])),
+          0.5 / np.sqrt([2.0, 16.0]))
+
+
+def test_while_reverse_mode_pytree_carry_and_jacrev():
+    def f(x):
+        def body(c):
+            v, n = c
+            return v * tnp.sin(v) + 2.0 * v, n + 1
+
+        return lax.while_loop(lambda c: c[0].sum() < 10.0, body, (x, 0))[0]
+
+    x = np.array([0.3, 0.5])
+    close(tj.jacrev(f)(x), tj.jacfwd(f)(x))
+    close(tj.grad(lambda z: f(z).sum())(x), fd_grad(lambda z: f(z).sum(), x), 1e-5)
+
+
+def test_python_control_flow_inside_jit_like_trace_points_to_lax():
+    with pytest.raises(tj.ConcretizationError, match="lax.cond"):
+        tj.make_ir(lambda x: x if x > 0 else -x)(1.0)
+
+
+def test_python_while_under_grad_with_input_dependent_trip_count():
+    def f(x):
+        y = x
+        while y < 10.0:  # concrete values flow under grad, as in autograd
+            y = y * 1.5
+        return y
+
+    close(tj.grad(f)(1.0), fd_grad(f, 1.0))
