@@ -18,7 +18,8 @@ generated loops sequentially, and vmath's exp/tanh are within a few ulp of NumPy
 Compiling in a thread costs the caller some speed while it runs (Numba holds the GIL
 while typing); it was preferred over compiling after N calls, which pauses call N, and
 over a subprocess, which pays Numba's start-up (~0.5 s) again. `TRACEJIT_SYNC_COMPILE=1`
-compiles before the first call returns (tests). If lowering or Numba fails, the
+compiles before the first call returns (tests); `TRACEJIT_INTERPRET=1` never compiles
+(every call runs the interpreter: for debugging, and for tests of the transforms). If lowering or Numba fails, the
 function keeps running on the interpreter and a TracejitWarning names the primitive and
 equation; `compile()` raises the error instead. No Numba traceback reaches the user.
 
@@ -61,7 +62,7 @@ class TracejitWarning(UserWarning):
 
 
 def _log(msg: str) -> None:
-    if os.environ.get("TRACEJIT_LOG_COMPILES", "") not in ("", "0"):
+    if _env("TRACEJIT_LOG_COMPILES"):
         print(f"tracejit: {msg}", file=sys.stderr, flush=True)
 
 
@@ -128,9 +129,9 @@ class Entry:
                     *[_c_array(a, v.aval) for a, v in zip(args, self.ir.invars, strict=True)]
                 )
             return [out] if self.single else list(out)
-        if self.state == "new":
+        if self.state == "new" and not _env("TRACEJIT_INTERPRET"):
             self.state = "queued"
-            if _sync():
+            if _env("TRACEJIT_SYNC_COMPILE"):
                 self.compile()
                 return self.run(args)
             _enqueue(self)
@@ -165,8 +166,8 @@ def _warn_failure(entry: Entry) -> None:
     )
 
 
-def _sync() -> bool:
-    return os.environ.get("TRACEJIT_SYNC_COMPILE", "") not in ("", "0")
+def _env(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
 
 
 # ---------------------------------------------------------------------------

@@ -138,7 +138,7 @@ def _dot_loops(gen, eqn):
     gen.line("", gen.eqn_text(eqn))
     if out.aval.ndim:
         gen.line(f"{res} = np.zeros({gen.shape_text(out)}, {np_dtype(dt)})")
-    with _Loops(gen, gen.dims.dims(out)) as oi:
+    with _Loops(gen, gen.dims_of(out)) as oi:
         acc = gen.tmp("acc")
         gen.line(f"{acc} = {np_dtype(dt)}(0)")
         with _Loops(gen, [gen.dim(x, i) for i in xc]) as ki:
@@ -174,21 +174,22 @@ def _cumulative(op):
         dt = out.aval.dtype
         o = gen.array(out)
         gen.line(f"{o} = np.empty({gen.shape_text(out)}, {np_dtype(dt)})", gen.eqn_text(eqn))
+        if x.aval.shape[axis] == 0:
+            return gen.done(out)
         sizes = [gen.dim(x, k) for k in range(x.aval.ndim) if k != axis]
+        n = gen.dim(x, axis)
         with _Loops(gen, sizes) as outer:
             j, acc = gen.tmp("j"), gen.tmp("acc")
-            n = gen.dim(x, axis)
-            idx = list(outer)
+            idx, first = list(outer), list(outer)
             idx.insert(axis, j)
-            gen.line(
-                f"for {j} in range({n} - 1, -1, -1):" if reverse else f"for {j} in range({n}):"
-            )
-            gen.indent += 1
+            first.insert(axis, f"{n} - 1" if reverse else "0")
+            gen.line(f"{acc} = {_at(gen.array(x), first)}")
+            gen.line(f"{_at(o, first)} = {acc}")
+            steps = f"range({n} - 2, -1, -1)" if reverse else f"range(1, {n})"
+            gen.line(f"for {j} in {steps}:")
             v = _at(gen.array(x), idx)
-            first = f"{j} == {n} - 1" if reverse else f"{j} == 0"
-            gen.line(f"{acc} = {v} if {first} else {op(acc, v, dt)}")
-            gen.line(f"{_at(o, idx)} = {acc}")
-            gen.indent -= 1
+            gen.line(f"    {acc} = {op(acc, v, dt)}")
+            gen.line(f"    {_at(o, idx)} = {acc}")
         gen.done(out)
 
     return rule
@@ -257,7 +258,7 @@ def _scatter(accumulate: bool):
         o = gen.array(out)
         gen.line(f"{o} = {gen.array(x)}.copy()", gen.eqn_text(eqn))
         k = ix.aval.ndim
-        with _Loops(gen, gen.dims.dims(upd)) as ui:
+        with _Loops(gen, gen.dims_of(upd)) as ui:
             at = _at(gen.array(ix), ui[axis : axis + k]) if k else gen.scalar(ix)
             oi = list(ui[:axis]) + [_clip(at, gen.dim(x, axis))] + list(ui[axis + k :])
             _write(gen, o, oi, _at(gen.array(upd), ui), accumulate, out.aval.dtype)
@@ -279,7 +280,7 @@ def _scatter_add_along(gen, eqn):
     axis = eqn.params["axis"]
     o = gen.array(out)
     gen.line(f"{o} = {gen.array(x)}.copy()", gen.eqn_text(eqn))
-    with _Loops(gen, gen.dims.dims(ix)) as ui:
+    with _Loops(gen, gen.dims_of(ix)) as ui:
         oi = list(ui)
         oi[axis] = _clip(_at(gen.array(ix), ui), gen.dim(x, axis))
         _write(gen, o, oi, _at(gen.array(upd), ui), True, out.aval.dtype)
@@ -299,11 +300,68 @@ def _dynamic_update_slice(gen, eqn):
         off = gen.tmp("s")
         gen.line(f"{off} = min(max({gen.scalar(s)}, 0), {gen.dim(x, k)} - {gen.dim(upd, k)})")
         offs.append(off)
-    with _Loops(gen, gen.dims.dims(upd)) as ui:
+    with _Loops(gen, gen.dims_of(upd)) as ui:
         oi = [f"{s} + {i}" for s, i in zip(offs, ui, strict=True)]
         src = _at(gen.array(upd), ui) if upd.aval.ndim else gen.scalar(upd)
         gen.line(f"{_at(o, oi)} = {src}")
     gen.done(out)
+
+
+# ---------------------------------------------------------------------------
+# linear algebra: one helper call per matrix (kernels.py), looped over batch dims
+
+
+def _linalg(call):
+    """`call(eqn, operand texts) -> call text`; the helper returns the outputs in order."""
+
+    def rule(gen, eqn):
+        a = eqn.inputs[0]
+        nb = a.aval.ndim - 2
+        outs = list(eqn.outs)
+        gen.use("tracejit.lowering", "kernels")
+        if nb == 0:
+            lhs = ", ".join(gen.array(o) if o.aval.ndim else gen.scalar(o) for o in outs)
+            gen.line(
+                f"{lhs} = {call(eqn, [_operand(gen, x) for x in eqn.inputs])}", gen.eqn_text(eqn)
+            )
+            for o in outs:
+                gen.kind[o.id] = "array" if o.aval.ndim else "scalar"
+            return
+        gen.line("", gen.eqn_text(eqn))
+        for o in outs:
+            gen.line(f"{gen.array(o)} = np.empty({gen.shape_text(o)}, {np_dtype(o.aval.dtype)})")
+        with _Loops(gen, [gen.dim(a, k) for k in range(nb)]) as bi:
+            args = [_at(gen.array(x), bi) for x in eqn.inputs]
+            tmps = [gen.tmp("r") for _ in outs]
+            gen.line(f"{', '.join(tmps)} = {call(eqn, args)}")
+            for o, t in zip(outs, tmps, strict=True):
+                gen.line(f"{_at(gen.array(o), bi)} = {t}")
+        for o in outs:
+            gen.done(o)
+
+    return rule
+
+
+def _operand(gen, x) -> str:
+    return gen.array(x)
+
+
+def _svd_call(eqn, args):
+    if not eqn.params["compute_uv"]:
+        return f"kernels.svd_values({args[0]})"
+    return f"kernels.svd({args[0]}, {eqn.params['full_matrices']})"
+
+
+def _qr_call(eqn, args):
+    return f"kernels.qr({args[0]}, {bool(eqn.params['full_matrices'])})"
+
+
+def _trisolve_call(eqn, args):
+    p = eqn.params
+    flags = ", ".join(
+        str(bool(p[k])) for k in ("left_side", "lower", "transpose_a", "unit_diagonal")
+    )
+    return f"kernels.trisolve({args[0]}, {args[1]}, {flags})"
 
 
 ARRAY = {
@@ -320,4 +378,14 @@ ARRAY = {
     "scatter_add": _scatter(True),
     "scatter_add_along": _scatter_add_along,
     "dynamic_update_slice": _dynamic_update_slice,
+    "cholesky": _linalg(lambda eqn, a: f"kernels.cholesky({a[0]})"),
+    "solve": _linalg(lambda eqn, a: f"kernels.solve({a[0]}, {a[1]})"),
+    "inv": _linalg(lambda eqn, a: f"kernels.inv({a[0]})"),
+    "det": _linalg(lambda eqn, a: f"kernels.det({a[0]})"),
+    "slogdet": _linalg(lambda eqn, a: f"kernels.slogdet({a[0]})"),
+    "eigh": _linalg(lambda eqn, a: f"kernels.eigh({a[0]})"),
+    "svd": _linalg(_svd_call),
+    "qr": _linalg(_qr_call),
+    "lu": _linalg(lambda eqn, a: f"kernels.lu({a[0]})"),
+    "triangular_solve": _linalg(_trisolve_call),
 }

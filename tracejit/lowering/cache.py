@@ -221,16 +221,26 @@ def _is_typing_error(err) -> bool:
 
 
 def _describe(err, lowered: Lowered) -> str:
-    msg = str(err)
+    """One line: what Numba said, and the equation it was compiling if we can tell."""
+    msg = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # Numba colours its messages
     eqn = None
     for m in re.finditer(r'File "[^"]*tj_[0-9a-f]+\.py", line (\d+)', msg):
         eqn = lowered.equation_at(int(m.group(1))) or eqn
-    first = next((s.strip() for s in msg.splitlines() if s.strip()), type(err).__name__)
+    lines = [s.strip() for s in msg.splitlines() if s.strip()]
+    said = next(
+        (s for s in lines if not s.startswith(("Failed in", "During:", "File ", "[", ">>>"))),
+        lines[0] if lines else type(err).__name__,
+    )
+    if eqn is None:  # no line number: the first generated line naming what Numba names
+        names = re.findall(r"'([A-Za-z_][A-Za-z0-9_.]*)'", said)
+        for _, code, comment in lowered.lines:
+            if comment and any(re.search(rf"\b{re.escape(n)}\b", code) for n in names):
+                eqn = comment
+                break
     where = f" while compiling `{eqn}`" if eqn else ""
     return (
-        f"Numba failed{where} in generated function {lowered.name} "
-        f"({type(err).__name__}: {first}). The source is in jit(f).source; this is a "
-        "tracejit bug, please report it with that source."
+        f"Numba failed{where} in generated function {lowered.name}: {said}. The source is "
+        "in jit(f).source; this is a tracejit bug, please report it with that source."
     )
 
 

@@ -32,7 +32,7 @@ __all__ = ["Lowered", "LoweringError", "lower_ir", "PARALLEL_MIN_SIZE"]
 
 PARALLEL_MIN_SIZE = 1 << 16  # a fused loop nest this large runs its outer loop with prange
 
-_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange"}
+_RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange", "kernels"}
 
 
 class LoweringError(Exception):
@@ -183,14 +183,36 @@ class _Gen:
     def scalar(self, a) -> str:
         """Source text for a 0-d value (or the current element inside a loop)."""
         if type(a) is Lit:
-            return render_lit(a.val)
+            return self.lit(a)
         return self.names[a.id] + "_"
 
+    def lit(self, a: Lit) -> str:
+        """A literal; one equal to an input size n (or 1/n) is written as that size, so
+        that `x / x.shape[0]` leaves no batch size in the source."""
+        val = a.val
+        if val.dtype.kind in "iuf" and val.dtype != np.bool_:
+            x = float(val)
+            sign = "-" if x < 0 else ""
+            for n, form in ((abs(x), "{}"), (1.0 / abs(x) if x else 0.0, "1.0 / {}")):
+                if n.is_integer() and n >= 3 and int(n) in self.dims.by_value:
+                    expr = form.format(self.dims.by_value[int(n)])
+                    if form != "{}" and val.dtype.type(1.0 / int(n)) != abs(val):
+                        continue
+                    if val.dtype == np.int64:
+                        return f"{sign}{expr}"
+                    return f"{np_dtype(val.dtype)}({sign}{expr})"
+        return render_lit(val)
+
     def dim(self, v, axis: int) -> str:
+        if v.aval.shape[axis] is None:  # a size known only at run time (a while loop's tape)
+            return f"{self.array(v)}.shape[{axis}]"
         return self.dims.dim(v, axis)
 
+    def dims_of(self, v) -> list[str]:
+        return [self.dim(v, k) for k in range(v.aval.ndim)]
+
     def shape_text(self, v) -> str:
-        ds = self.dims.dims(v)
+        ds = self.dims_of(v)
         return "(" + ", ".join(ds) + ("," if len(ds) == 1 else "") + ")"
 
     def tmp(self, prefix: str = "t") -> str:
@@ -204,7 +226,9 @@ class _Gen:
         self.lines.append((self.indent, code, comment))
 
     def eqn_text(self, eqn: Eqn) -> str:
-        ins = " ".join(self.scalar(a) if type(a) is Lit else self.names[a.id] for a in eqn.inputs)
+        ins = " ".join(
+            render_lit(a.val) if type(a) is Lit else self.names[a.id] for a in eqn.inputs
+        )
         outs = " ".join(self._name(v) for v in eqn.outs)
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in eqn.params.items() if not _holds_ir(v))
         params = f"[{params}]" if params else ""
@@ -246,7 +270,11 @@ class _Gen:
         for k, (_, _, comment) in enumerate(self.lines):
             if comment:
                 self.eqn_at_line[k] = comment
-        consts = list(ir.consts) + [c for _, c in self.hoisted]
+        # constants are passed as C-contiguous, writeable arrays (the kernel's signature)
+        consts = [
+            np.require(c, requirements=("C", "W"))
+            for c in list(ir.consts) + [c for _, c in self.hoisted]
+        ]
         avals = [v.aval for v in param_vars]
         return Lowered(
             self.fname,
@@ -415,12 +443,12 @@ class _Gen:
         idx = [f"i{k}" for k in range(rank)]
         reds = [m for m in members if kind_of(m) == "reduce"]
         first = members[0].inputs[0] if kind_of(members[0]) == "reduce" else members[0].outs[0]
-        dims = self.dims.dims(first)
+        dims = [self.dim(first, k) for k in range(rank)]
         axes = tuple(g.axes or ())
         kept = [k for k in range(rank) if k not in axes]
         suffix = axes == tuple(range(rank - len(axes), rank))
         acc_level = rank - len(axes) if suffix else -1  # loop depth of scalar accumulators
-        size = int(np.prod(g.shape, dtype=np.int64))
+        size = 0 if None in g.shape else int(np.prod(g.shape, dtype=np.int64))
         par = (
             rank > 0
             and size >= PARALLEL_MIN_SIZE
@@ -448,8 +476,11 @@ class _Gen:
             if k == acc_level:
                 for m in reds:
                     self._init_acc(m, array=False)
+            if dims[k] == "1":  # a unit axis needs no loop
+                idx[k] = "0"
+                continue
             loop = "prange" if (k == 0 and par) else "range"
-            self.parallel |= par
+            self.parallel |= loop == "prange"
             self.line(f"for {idx[k]} in {loop}({dims[k]}):")
             self.indent += 1
         if acc_level == rank:
@@ -467,7 +498,7 @@ class _Gen:
             for m in reds:
                 self._finish_acc(m, idx)
         for k in reversed(range(rank)):
-            self.indent -= 1
+            self.indent -= 1 if dims[k] != "1" else 0
             if k == acc_level:
                 for m in reds:
                     self._finish_acc(m, idx[:k])

@@ -106,10 +106,51 @@ def _while(gen, eqn):
     gen.indent -= 1
 
 
+def _while_record(gen, eqn):
+    """A while loop that also stacks its carries at the start of each iteration (the tape
+    reverse mode reads). The tapes grow by doubling; their length is known at the end."""
+    p = eqn.params
+    cc, bc = p["cond_nconsts"], p["body_nconsts"]
+    cconsts, bconsts, init = eqn.inputs[:cc], eqn.inputs[cc : cc + bc], eqn.inputs[cc + bc :]
+    carry, tapes = list(eqn.outs[: len(init)]), list(eqn.outs[len(init) :])
+    gen.line("", gen.eqn_text(eqn))
+    _assign(gen, carry, list(init))
+    n = gen.tmp("n")
+    gen.line(f"{n} = 0")
+    for t, c in zip(tapes, carry, strict=True):
+        gen.line(f"{gen.array(t)} = np.empty({_stacked(gen, c, '16')}, {_np_dtype(c)})")
+    gen.line("while True:")
+    gen.indent += 1
+    (pred,) = gen.inline(p["cond_ir"], list(cconsts) + carry)
+    gen.line(f"if not {_text(gen, pred, pred)}:")
+    gen.line("    break")
+    gen.line(f"if {n} == {gen.array(tapes[0])}.shape[0]:  # full: double the tapes")
+    for t, c in zip(tapes, carry, strict=True):
+        grown = gen.tmp("grown")
+        size = f"2 * {n}"
+        gen.line(f"    {grown} = np.empty({_stacked(gen, c, size)}, {_np_dtype(c)})")
+        gen.line(f"    {grown}[:{n}] = {gen.array(t)}")
+        gen.line(f"    {gen.array(t)} = {grown}")
+    for t, c in zip(tapes, carry, strict=True):
+        gen.line(f"{gen.array(t)}[{n}] = {_target(gen, c)}")
+    gen.line(f"{n} += 1")
+    outs = gen.inline(p["body_ir"], list(bconsts) + carry)
+    _assign(gen, carry, outs)
+    gen.indent -= 1
+    for t in tapes:
+        gen.line(f"{gen.array(t)} = {gen.array(t)}[:{n}].copy()")
+        gen.kind[t.id] = "array"
+
+
+def _stacked(gen, v, lead: str) -> str:
+    dims = [lead] + gen.dims_of(v)
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
 def _np_dtype(v) -> str:
     from .rules import np_dtype
 
     return np_dtype(v.aval.dtype)
 
 
-CONTROL = {"cond": _cond, "scan": _scan, "while": _while}
+CONTROL = {"cond": _cond, "scan": _scan, "while": _while, "while_record": _while_record}

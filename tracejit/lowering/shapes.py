@@ -42,7 +42,7 @@ class DimNames:
                     continue
                 name = f"d{len(self.names)}"
                 self.names[root] = name
-                self.by_value.setdefault(n, name)
+                self.by_value[n] = name  # the last input wins: data usually follows params
                 new.append(name)
             arr = arg_names[v.id]
             if new and all(new):
@@ -56,6 +56,8 @@ class DimNames:
     def dim(self, v: Var, axis: int) -> str:
         node = (v.id, axis)
         n = v.aval.shape[axis]
+        if n is None:
+            raise ValueError("a run-time size has no symbol; read it from the array")
         if node in self.parent:
             name = self.names.get(self._find(node))
             if name:
@@ -127,13 +129,13 @@ def _body_links(eqn):
         links += [(o, v, 1) for o, v in zip(outs[ncar:], b.outs[ncar:], strict=True)]
         links += [(o, v, 0) for o, v in zip(b.outs[:ncar], b.invars[nc : nc + ncar], strict=True)]
         return [(b, links)]
-    if name == "while":
+    if name in ("while", "while_record"):
         cc, bc = p["cond_nconsts"], p["body_nconsts"]
         carry = ins[cc + bc :]
         c_links = [(a, v, 0) for a, v in zip(ins[:cc] + carry, p["cond_ir"].invars, strict=True)]
         body = p["body_ir"]
         b_links = [(a, v, 0) for a, v in zip(ins[cc : cc + bc] + carry, body.invars, strict=True)]
-        b_links += [(o, v, 0) for o, v in zip(outs, body.outs, strict=True)]
+        b_links += [(o, v, 0) for o, v in zip(outs[: len(body.outs)], body.outs, strict=True)]
         b_links += [(o, v, 0) for o, v in zip(body.outs, body.invars[bc:], strict=True)]
         return [(p["cond_ir"], c_links), (body, b_links)]
     return []
@@ -148,7 +150,7 @@ def _equal_axes(eqn):
     name, ins, (out, *_) = eqn.prim.name, eqn.inputs, eqn.outs
     p = eqn.params
     pairs = []
-    if name in ("cond", "scan", "while"):
+    if name in ("cond", "scan", "while", "while_record"):
         return []  # linked through their bodies (_body_links)
     if name == "broadcast_in_dim":
         x = ins[0]

@@ -164,7 +164,7 @@ def fold_constants(ir: IR) -> IR:
         if any(type(a) is Var and a.id not in known for a in ins):
             return [_with_inputs(eqn, ins)]
         (out,) = eqn.outs
-        if out.aval.size > FOLD_MAX_SIZE:
+        if None in out.aval.shape or out.aval.size > FOLD_MAX_SIZE:
             return [_with_inputs(eqn, ins)]
         vals = [a.val if type(a) is Lit else known[a.id] for a in ins]
         try:
@@ -203,6 +203,7 @@ def clean_algebra(ir: IR) -> IR:
     """x*1 = x, x/1 = x, x+0 = x, x-0 = x, tmul(t,1) = t, tmul(0,d) = 0, -(-x) = x,
     identity broadcasts/reshapes/transposes/casts vanish, and zeros stay symbolic."""
     defs: dict[int, Eqn] = {}  # var id -> defining equation (after rewriting)
+    uses = _use_counts(ir)
     uniform = _uniform_consts(ir)  # const var id -> the Lit every element equals
     zeros = {i for i, lit in uniform.items() if _lit_is(lit, 0)}  # var ids holding zeros
 
@@ -218,7 +219,7 @@ def clean_algebra(ir: IR) -> IR:
         if not eqn.prim.multiple_results:
             (out,) = eqn.outs
             rule = _RULES.get(name)
-            res = rule(eqn, ins, is_zero, defs) if rule else None
+            res = rule(eqn, ins, is_zero, defs, uses) if rule else None
             if isinstance(res, Eqn):
                 eqn, ins = res, res.inputs
             elif res is not None and res.aval == out.aval:
@@ -283,36 +284,49 @@ def _unbroadcast_scalars(eqn: Eqn, defs, uniform) -> Eqn:
     return _with_inputs(eqn, ins)
 
 
-def _same(eqn, ins, is_zero, defs):
+def _use_counts(ir: IR) -> dict:
+    uses: dict[int, int] = {}
+    for a in [a for e in ir.eqns for a in e.inputs] + list(ir.outs):
+        if type(a) is Var:
+            uses[a.id] = uses.get(a.id, 0) + 1
+    return uses
+
+
+def _same(eqn, ins, is_zero, defs, uses):
     return ins[0]
 
 
-def _add(eqn, ins, is_zero, defs):
+def _add(eqn, ins, is_zero, defs, uses):
     x, y = ins
     return x if is_zero(y) else y if is_zero(x) else None
 
 
-def _sub(eqn, ins, is_zero, defs):
+def _sub(eqn, ins, is_zero, defs, uses):
     return ins[0] if is_zero(ins[1]) else None
 
 
-def _mul(eqn, ins, is_zero, defs):
+def _mul(eqn, ins, is_zero, defs, uses):
     x, y = ins
     return x if _lit_is(y, 1) else y if _lit_is(x, 1) else None
 
 
-def _div(eqn, ins, is_zero, defs):
+def _div(eqn, ins, is_zero, defs, uses):
     return ins[0] if _lit_is(ins[1], 1) else None
 
 
-def _tmul(eqn, ins, is_zero, defs):
+def _tmul(eqn, ins, is_zero, defs, uses):
     t, d = ins
     if is_zero(t):
         return t if t.aval == eqn.outs[0].aval else Lit(np.zeros((), eqn.outs[0].aval.dtype))
-    return t if _lit_is(d, 1) else d if _lit_is(t, 1) else None
+    if _lit_is(d, 1) or _lit_is(t, 1):
+        return t if _lit_is(d, 1) else d
+    # tmul(t, d) = t * d when t is a nonzero literal, or d a finite one (up to the sign of 0)
+    if (type(t) is Lit and t.val != 0) or (type(d) is Lit and np.isfinite(d.val)):
+        return Eqn(_ew.mul_p, ins, eqn.outs, {}, eqn.src)
+    return None
 
 
-def _neg(eqn, ins, is_zero, defs):
+def _neg(eqn, ins, is_zero, defs, uses):
     (x,) = ins
     d = defs.get(x.id) if type(x) is Var else None
     if d is not None and d.prim.name == "neg":
@@ -321,18 +335,26 @@ def _neg(eqn, ins, is_zero, defs):
 
 
 def _identity_if(pred):
-    def rule(eqn, ins, is_zero, defs):
+    def rule(eqn, ins, is_zero, defs, uses):
         return ins[0] if pred(eqn, ins[0]) else None
 
     return rule
 
 
-def _transpose(eqn, ins, is_zero, defs):
+def _transpose(eqn, ins, is_zero, defs, uses):
     (x,) = ins
     perm = eqn.params["perm"]
     if perm == tuple(range(len(perm))):
         return x
     d = defs.get(x.id) if type(x) is Var else None
+    if d is not None and d.prim.name == "dot_general" and perm == (1, 0) and uses.get(x.id) == 1:
+        # (x·y)ᵀ = y·x for one free axis each: the transpose becomes operand order
+        (xc, yc), (xb, yb) = d.params["dimension_numbers"]
+        if not xb and all(
+            a.aval.ndim == len(c) + 1 for a, c in zip(d.inputs, (xc, yc), strict=True)
+        ):
+            params = dict(d.params, dimension_numbers=((yc, xc), ((), ())))
+            return Eqn(d.prim, d.inputs[::-1], eqn.outs, params, eqn.src)
     if d is not None and d.prim.name == "transpose":
         inner = d.params["perm"]
         composed = tuple(inner[p] for p in perm)
@@ -342,7 +364,7 @@ def _transpose(eqn, ins, is_zero, defs):
     return None
 
 
-def _reshape(eqn, ins, is_zero, defs):
+def _reshape(eqn, ins, is_zero, defs, uses):
     (x,) = ins
     if x.aval.shape == eqn.outs[0].aval.shape:
         return x
@@ -352,7 +374,7 @@ def _reshape(eqn, ins, is_zero, defs):
     return None
 
 
-def _select(eqn, ins, is_zero, defs):
+def _select(eqn, ins, is_zero, defs, uses):
     p, x, y = ins
     if x is y:
         return x

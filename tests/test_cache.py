@@ -1,0 +1,122 @@
+"""The disk cache: shared across processes, safe under concurrency, corruption and
+unsafe permissions. Each test runs small child processes on a private cache directory.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+from tracejit.lowering import cache
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import tracejit as tj
+    import tracejit.numpy as tnp
+
+    f = tj.jit(lambda x: tnp.sum(tnp.exp(x) * 2.0 + x))
+    x = np.arange(5.0)
+    f.compile(x)
+    k = f._last.kernel
+    print(json.dumps({"hits": sum(k.stats.cache_hits.values()),
+                      "misses": sum(k.stats.cache_misses.values()),
+                      "value": float(f(x))}))
+    """
+)
+WANT = float(np.sum(np.exp(np.arange(5.0)) * 2.0 + np.arange(5.0)))
+
+
+def _env(cache_dir):
+    env = dict(os.environ, TRACEJIT_CACHE_DIR=str(cache_dir), PYTHONPATH=ROOT)
+    env.pop("TRACEJIT_SYNC_COMPILE", None)
+    env.pop("TRACEJIT_INTERPRET", None)
+    return env
+
+
+def _spawn(cache_dir):
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        env=_env(cache_dir),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _result(proc):
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["value"] == pytest.approx(WANT, rel=1e-12)
+    return res, err
+
+
+def _run(cache_dir):
+    return _result(_spawn(cache_dir))
+
+
+def test_second_process_loads_machine_code_from_disk(tmp_path):
+    first, _ = _run(tmp_path)
+    second, _ = _run(tmp_path)
+    assert first["misses"] == 1 and first["hits"] == 0
+    assert second["hits"] == 1 and second["misses"] == 0
+    assert (tmp_path.stat().st_mode & 0o777) == 0o700
+
+
+def test_concurrent_processes(tmp_path):
+    procs = [_spawn(tmp_path) for _ in range(2)]
+    for p in procs:
+        _result(p)
+    third, _ = _run(tmp_path)
+    assert third["hits"] == 1
+
+
+def test_corrupt_entries_are_recompiled(tmp_path):
+    _run(tmp_path)
+    kernels = tmp_path / "kernels"
+    (module,) = [p for p in kernels.iterdir() if p.suffix == ".py"]
+    module.write_text(module.read_text()[: len(module.read_text()) // 2])  # half-written
+    res, _ = _run(tmp_path)
+    assert res["misses"] == 1
+    for f in (kernels / "__pycache__").iterdir():  # garbage in Numba's own index and data
+        f.write_bytes(b"\x80\x04garbage")
+    res, _ = _run(tmp_path)
+    assert res["misses"] == 1
+    res, _ = _run(tmp_path)
+    assert res["hits"] == 1
+
+
+def test_unsafe_cache_dir_is_refused(tmp_path):
+    unsafe = tmp_path / "shared"
+    unsafe.mkdir()
+    os.chmod(unsafe, 0o777)
+    res, err = _run(unsafe)
+    assert "writable by group or others" in err
+    assert not (unsafe / "kernels").exists()  # nothing written there
+
+
+def test_cache_dir_owned_by_someone_else(tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("needs root to give a directory away")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, 12345, 12345)
+    assert "owned by another user" in cache.check_dir(str(theirs))
+
+
+def test_empty_setting_disables_the_disk_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACEJIT_CACHE_DIR", "")
+    assert cache.cache_dir() is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert os.path.isdir(cache.module_dir())

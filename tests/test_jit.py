@@ -1,0 +1,358 @@
+"""jit(f) ≡ f: for every registered primitive, for random programs and their gradients,
+and for every composition of jit with grad and vmap.
+
+Numba compiles slowly (~0.3 s a function, more for big ones), so breadth comes from
+running the generated source as plain Python (what NUMBA_DISABLE_JIT=1 does), and real
+machine code is checked on one kernel per family of primitives plus a few programs.
+Compiled kernels go to a disk cache shared by the whole test session.
+"""
+
+import importlib
+import os
+import pkgutil
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import tests.cases as cases_pkg
+import tracejit as tj
+import tracejit.numpy as tnp
+from tests.test_simplify import program_inputs, random_programs, run_program
+from tracejit import lax
+from tracejit.ir import aval_of
+from tracejit.jit import TracejitWarning
+from tracejit.lowering import LoweringError, lower_ir, python_function
+from tracejit.lowering.cache import compile_kernel
+from tracejit.trace import PRIMITIVES, bind, eval_ir, trace_to_ir
+from tracejit.transforms.simplify import simplify_ir
+
+
+def _family_cases():
+    out = {}
+    for mod in pkgutil.iter_modules(cases_pkg.__path__):
+        out[mod.name] = importlib.import_module(f"tests.cases.{mod.name}").CASES
+    return out
+
+
+FAMILIES = _family_cases()
+CASES = [c for cs in FAMILIES.values() for c in cs]
+# eigenvectors and singular vectors are defined up to sign; LAPACK builds
+# (NumPy's, and SciPy's that Numba calls) may choose differently
+UP_TO_SIGN = {"eigh", "svd"}
+
+
+@pytest.fixture(autouse=True)
+def _sync_compile(monkeypatch):
+    monkeypatch.setenv("TRACEJIT_SYNC_COMPILE", "1")
+
+
+def _close(got, want, prim=None):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape and got.dtype == want.dtype, (got, want)
+    if prim in UP_TO_SIGN and got.ndim >= 2:
+        got, want = np.abs(got), np.abs(want)
+    if want.dtype.kind in "fc":
+        tol = 1e-5 if want.dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def _cases_ir(cases):
+    """One IR applying every case's primitive to its own arguments; all outputs out."""
+    args, spans = [], []
+    for c in cases:
+        a = c.make()
+        spans.append((c, len(args), len(a)))
+        args += a
+
+    def fn(*xs):
+        outs = []
+        for c, start, n in spans:
+            prim = PRIMITIVES[c.prim]
+            out = bind(prim, *xs[start : start + n], **c.params)
+            outs += [(c.prim, o) for o in (out if prim.multiple_results else [out])]
+        fn.prims = [p for p, _ in outs]
+        return [o for _, o in outs]
+
+    ir, _ = trace_to_ir(fn, [aval_of(a) for a in args])
+    return ir, args, fn.prims
+
+
+def _check(ir, args, got, prims):
+    got = [got] if len(ir.outs) == 1 else list(got)
+    for g, w, p in zip(got, eval_ir(ir, args), prims, strict=True):
+        _close(g, w, p)
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_generated_source_matches_interpreter(case):
+    """Every case of every primitive, through the generated source run as Python."""
+    ir, args, prims = _cases_ir([case])
+    low = lower_ir(ir, case.prim)
+    got = python_function(low)(*low.consts, *[np.require(a, requirements="C") for a in args])
+    _check(ir, args, got, prims)
+
+
+def test_every_primitive_has_a_lowering():
+    from tracejit.lowering import array_rules, control_rules, rules
+    from tracejit.transforms.simplify import CALLS
+
+    tables = [
+        rules.SCALAR,
+        rules.REMAP,
+        rules.REDUCE,
+        rules.ARG_REDUCE,
+        array_rules.ARRAY,
+        control_rules.CONTROL,
+        CALLS,
+    ]
+    missing = sorted(
+        name
+        for name, p in PRIMITIVES.items()
+        if not any(name in t for t in tables) and p.lower is None and name != "custom_lin"
+    )
+    assert not missing, f"primitives with no Numba lowering rule: {missing}"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_compiled_kernel_per_family(family):
+    """Machine code for one case of each primitive of a family, in one kernel."""
+    seen, cases = set(), []
+    for c in FAMILIES[family]:
+        if c.prim not in seen:
+            seen.add(c.prim)
+            cases.append(c)
+    ir, args, prims = _cases_ir(cases)
+    low = lower_ir(ir, family)
+    kernel = compile_kernel(low, low.param_avals)
+    got = kernel(*low.consts, *[np.require(a, requirements=("C", "W")) for a in args])
+    _check(ir, args, got, prims)
+
+
+# ---------------------------------------------------------------------------
+# random programs: the generated source for many, machine code for a few
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_programs)
+def test_random_programs_and_gradients_as_python(prog):
+    args = program_inputs()
+    f = lambda x, y, s: run_program(prog, x, y, s)  # noqa: E731
+    g = tj.grad(lambda x, y, s: run_program(prog, x, y, s)[0], argnums=(0, 1, 2))
+    for fn in (f, g):
+        ir = simplify_ir(tj.make_ir(fn)(*args))
+        low = lower_ir(ir, "prog")
+        got = python_function(low)(*low.consts, *args)
+        got = [got] if len(ir.outs) == 1 else got
+        for a, b in zip(got, eval_ir(ir, args), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=3, deadline=None, derandomize=True)
+@given(random_programs)
+def test_random_programs_and_gradients_compiled(prog):
+    args = program_inputs(2)
+    f = lambda x, y, s: run_program(prog, x, y, s)  # noqa: E731
+    g = tj.grad(lambda x, y, s: run_program(prog, x, y, s)[0], argnums=(0, 1, 2))
+    for got, want in ((tj.jit(f)(*args), f(*args)), (tj.jit(g)(*args), g(*args))):
+        for a, b in zip(tj.tree.leaves(got), tj.tree.leaves(want), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# compositions
+
+
+def f2(x, y):
+    return tnp.sum(tnp.tanh(x) * y + tnp.sin(x * y))
+
+
+X, Y = np.linspace(-1, 1, 3), np.linspace(0.5, 2, 3)
+XS = np.stack([X, 2 * X, -X])
+
+
+def _same(a, b):
+    for p, q in zip(tj.tree.leaves(a), tj.tree.leaves(b), strict=True):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+
+
+def test_jit_matches_f_and_compiles():
+    jf = tj.jit(f2)
+    _same(jf(X, Y), f2(X, Y))
+    assert jf._fast, "a compiled all-array signature takes the fast path"
+    _same(jf(X, Y), f2(X, Y))
+
+
+def test_compositions(monkeypatch):
+    monkeypatch.setenv("TRACEJIT_SYNC_COMPILE", "0")
+    monkeypatch.setenv("TRACEJIT_INTERPRET", "1")  # the transforms, not Numba, are tested
+    jf = tj.jit(f2)
+    _same(tj.grad(jf)(X, Y), tj.grad(f2)(X, Y))
+    _same(tj.grad(jf, argnums=(0, 1))(X, Y), tj.grad(f2, argnums=(0, 1))(X, Y))
+    _same(tj.jit(tj.grad(f2))(X, Y), tj.grad(f2)(X, Y))
+    _same(tj.vmap(jf, in_axes=(0, None))(XS, Y), tj.vmap(f2, in_axes=(0, None))(XS, Y))
+    vg = tj.vmap(tj.grad(f2), in_axes=(0, None))
+    _same(tj.jit(vg)(XS, Y), vg(XS, Y))
+    _same(tj.jvp(jf, (X, Y), (Y, X)), tj.jvp(f2, (X, Y), (Y, X)))
+    _same(tj.hessian(lambda x: jf(x, Y))(X), tj.hessian(lambda x: f2(x, Y))(X))
+    nested = tj.jit(lambda x, y: jf(x, y) * 2 + jf(y, x))
+    ref = lambda x, y: 2 * f2(x, y) + f2(y, x)  # noqa: E731
+    _same(nested(X, Y), ref(X, Y))
+    _same(tj.grad(nested)(X, Y), tj.grad(ref)(X, Y))
+    _same(
+        tj.vmap(tj.grad(nested), in_axes=(0, None))(XS, Y),
+        tj.vmap(tj.grad(ref), in_axes=(0, None))(XS, Y),
+    )
+
+
+def test_static_args_and_pytrees():
+    def g(params, x, n, scale=1.0):
+        for _ in range(n):
+            x = tnp.sin(x) * params["w"] + params["b"]
+        return {"y": x * scale, "n": n}
+
+    jg = tj.jit(g, static_argnums=2, static_argnames="scale")
+    p = {"w": np.float64(0.5), "b": np.ones(3)}
+    for n, scale in ((2, 1.0), (3, 2.0), (2, 1.0)):
+        _same(jg(p, X, n, scale=scale), g(p, X, n, scale=scale))
+    assert len(jg._cache) == 2
+
+
+def test_control_flow_compiled():
+    def rnn(h0, xs, W):
+        def step(h, x):
+            h = tnp.tanh(W @ h + x)
+            return h, tnp.sum(h)
+
+        return lax.scan(step, h0, xs)
+
+    def newton(a):
+        def cond(c):
+            return (tnp.abs(c[0] * c[0] - a) > 1e-12) & (c[1] < 50)
+
+        return lax.while_loop(
+            cond, lambda c: (c[0] - (c[0] * c[0] - a) / (2 * c[0]), c[1] + 1), (a, 0)
+        )
+
+    def branch(p, x):
+        return lax.cond(p > 0, lambda x: tnp.sin(x), lambda x: tnp.cos(x) * 2, x)
+
+    rng = np.random.default_rng(0)
+    h0, xs, W = np.zeros(4), rng.normal(size=(6, 4)), rng.normal(size=(4, 4)) / 2
+    loss = lambda W: tnp.sum(rnn(h0, xs, W)[1])  # noqa: E731
+    _same(tj.jit(rnn)(h0, xs, W), rnn(h0, xs, W))
+    _same(tj.jit(tj.grad(loss))(W), tj.grad(loss)(W))
+    _same(tj.jit(newton)(np.array(2.0)), newton(np.array(2.0)))
+    jb = tj.jit(branch)
+    for p in (1.0, -1.0):
+        _same(jb(np.array(p), X), branch(np.array(p), X))
+
+
+# ---------------------------------------------------------------------------
+# behaviour of the jitted function
+
+
+def test_new_batch_size_reuses_machine_code():
+    def mlp(W, b, x):
+        return tnp.sum(tnp.maximum(x @ W + b, 0.0) ** 2) / x.shape[0]
+
+    jf = tj.jit(tj.grad(mlp))
+    W, b = np.ones((5, 3)), np.ones(3)
+    jf(W, b, np.ones((8, 5)))
+    first = jf._last
+    jf(W, b, np.ones((11, 5)))
+    second = jf._last
+    assert first is not second and first.lowered.key == second.lowered.key
+    assert first.kernel is second.kernel
+
+
+def test_interpreter_first_then_machine_code(monkeypatch):
+    monkeypatch.setenv("TRACEJIT_SYNC_COMPILE", "0")
+    jf = tj.jit(lambda x: tnp.cos(x) * 3.0)
+    got = jf(X)
+    jf.compile(X)
+    _same(got, jf(X))
+    assert jf._last.state == "ready"
+
+
+def test_ir_and_source_are_readable():
+    jf = tj.jit(f2)
+    jf(X, Y)
+    assert "tanh" in str(jf.ir)
+    src = jf.source
+    assert "def f2(a, b):" in src and "# c = tanh a" in src and "for i0 in range(d0):" in src
+    staged = jf.lower(XS, XS)
+    assert "d0, d1 = a.shape" in staged.source
+
+
+def test_tracer_leak_and_concretization_errors_name_static_argnums():
+    jf = tj.jit(lambda x: x if x.sum() > 0 else -x)
+    with pytest.raises(tj.ConcretizationError, match="static_argnums"):
+        jf(X)
+
+
+def test_lowering_failure_falls_back_with_warning(monkeypatch):
+    from tracejit.lowering import rules
+
+    monkeypatch.delitem(rules.SCALAR, "cos")
+    jf = tj.jit(lambda x: tnp.cos(x) + 1.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _same(jf(X), np.cos(X) + 1.0)
+        _same(jf(X), np.cos(X) + 1.0)
+    assert any(
+        issubclass(w.category, TracejitWarning) and "'cos'" in str(w.message) for w in caught
+    )
+    with pytest.raises(LoweringError, match="cos"):
+        tj.jit(lambda x: tnp.cos(x) * 2.0).compile(X)
+
+
+def test_numba_failure_is_a_clean_error(monkeypatch):
+    from tracejit.lowering import rules
+    from tracejit.lowering.cache import CompileError
+
+    monkeypatch.setitem(rules.SCALAR, "sin", lambda eqn, args: f"no_such_function({args[0]})")
+    with pytest.raises(CompileError, match=r"sin") as info:
+        tj.jit(lambda x: tnp.sin(x) - 1.0).compile(X)
+    assert "Traceback" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_log_compiles(monkeypatch, capsys):
+    monkeypatch.setenv("TRACEJIT_LOG_COMPILES", "1")
+    monkeypatch.setenv("TRACEJIT_INTERPRET", "1")
+    jf = tj.jit(lambda x: x * 2.0)
+    jf(X)
+    jf(XS)
+    jf(XS.astype(np.float32))
+    err = capsys.readouterr().err
+    assert "first call" in err and "new shapes" in err and "new dtypes" in err
+
+
+def test_non_contiguous_and_readonly_inputs():
+    jf = tj.jit(lambda x, y: x * y)
+    jf.compile(XS, XS)
+    ro = XS.copy()
+    ro.flags.writeable = False
+    _same(jf(XS.T, XS), XS.T * XS)
+    _same(jf(ro, XS), XS * XS)
+    _same(jf(XS.astype(np.float32), XS.astype(np.float32)), (XS * XS).astype(np.float32))
+
+
+def test_python_scalars_and_0d():
+    jf = tj.jit(lambda x, a: x * a + 1)
+    _same(jf(X, 2.0), X * 2.0 + 1)
+    _same(jf(np.float64(3.0), np.array(2.0)), np.array(7.0))
+
+
+if os.environ.get("TRACEJIT_TEST_SLOW"):  # pragma: no cover - the whole case list, compiled
+
+    @pytest.mark.parametrize("case", CASES, ids=repr)
+    def test_every_case_compiled(case):
+        ir, args, prims = _cases_ir([case])
+        low = lower_ir(ir, case.prim)
+        kernel = compile_kernel(low, low.param_avals)
+        got = kernel(*low.consts, *[np.require(a, requirements=("C", "W")) for a in args])
+        _check(ir, args, got, prims)
