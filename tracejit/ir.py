@@ -279,7 +279,7 @@ def pp_ir(ir: IR, indent: int = 0) -> str:
         lhs = " ".join(binder(v) for v in eqn.outs)
         params = ""
         subs = [(k, v) for k, v in eqn.params.items() if isinstance(v, IR)]
-        plain = [(k, v) for k, v in eqn.params.items() if not isinstance(v, IR)]
+        plain = [(k, v) for k, v in eqn.params.items() if not isinstance(v, IR) and v is not None]
         if plain:
             params = "[" + ", ".join(f"{k}={_fmt_param(v)}" for k, v in plain) + "]"
         rows.append((f"{pad}    {lhs} = {eqn.prim.name}{params} {ins}".rstrip(), eqn.src))

@@ -319,7 +319,9 @@ def pow(x, y):
 def _integer_pow_jvp(t, out, x, *, y):
     if y == 0:
         return None
-    d = lit(y, x) if y == 1 else mul(lit(y, x), integer_pow(x, y=y - 1))
+    if y == 1:
+        return t
+    d = mul(lit(y, x), x if y == 2 else integer_pow(x, y=y - 1))
     return tmul(t, d)
 
 
