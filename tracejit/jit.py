@@ -10,23 +10,25 @@ holding the IR; jvp, partial evaluation, transpose and vmap of that equation are
 transforms of its body wrapped in a new `jit` equation, so grad(jit(f)), vmap(jit(f)),
 jit(grad(f)) and nested jit all compose. Nested calls are inlined before lowering.
 
-No compile pause. The first call with a new signature evaluates the IR with the NumPy
-interpreter and returns; the source is generated and compiled (or loaded from the disk
-cache) in one background thread, and calls switch to machine code once it is ready.
-Both compute the same function; they agree to rounding (NumPy sums pairwise, the
-generated loops sequentially, and vmath's exp/tanh are within a few ulp of NumPy's).
-Compiling in a thread costs the caller some speed while it runs (Numba holds the GIL
-while typing); it was preferred over compiling after N calls, which pauses call N, and
-over a subprocess, which pays Numba's start-up (~0.5 s) again. `TRACEJIT_SYNC_COMPILE=1`
-compiles before the first call returns (tests); `TRACEJIT_INTERPRET=1` never compiles
-(every call runs the interpreter: for debugging, and for tests of the transforms). If lowering or Numba fails, the
-function keeps running on the interpreter and a TracejitWarning names the primitive and
-equation; `compile()` raises the error instead. No Numba traceback reaches the user.
+No compile pause. A new signature is traced and its source generated at once (a few
+ms); if machine code for the same source exists (another batch size, another jitted
+function) it is used right away. Otherwise the call runs the IR with the NumPy
+interpreter and returns, while one background thread compiles (or loads from the disk
+cache) and later calls switch to machine code. Both compute the same function, equal to
+rounding (NumPy sums pairwise, the loops sequentially; vmath's exp/tanh are within a few
+ulp of NumPy's). A thread was chosen over compiling after N calls (which pauses call N)
+and over a subprocess (which pays Numba's start-up again); while it compiles it slows
+the caller a little, since Numba holds the GIL while typing. `TRACEJIT_SYNC_COMPILE=1`
+compiles before the first call returns (tests); `TRACEJIT_INTERPRET=1` never compiles.
+If lowering or Numba fails, the function keeps running on the interpreter and a
+TracejitWarning names the primitive and equation; `compile()` raises the error instead.
+No Numba traceback reaches the user.
 
 Dispatch. A call whose arguments are all NumPy arrays is looked up by their shapes in a
-dict of compiled entries, and the Numba dispatcher checks dtypes and layouts (a
-mismatch raises TypeError there and takes the general path). Everything else flattens
-the arguments (tracejit.tree), keys on (structure, shapes, dtypes, static arguments),
+dict of ready entries and goes straight to the Numba dispatcher, which checks dtypes and
+layouts (a mismatch raises TypeError there and takes the general path). A pytree call
+flattens (tracejit.tree) and looks up (structure, shapes) the same way. The general path
+keys on (structure, shapes, dtypes, static arguments), converts what needs converting,
 and logs each new trace with its reason when `TRACEJIT_LOG_COMPILES=1`.
 """
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import operator
 import os
 import queue
 import sys
@@ -71,21 +74,20 @@ def _log(msg: str) -> None:
 
 
 class Entry:
-    """One traced signature: the simplified IR, and its kernel once compiled."""
+    """One traced signature: the simplified IR, its source, and its kernel once compiled."""
 
     def __init__(self, ir: IR, name: str, out_tree=None):
         self.ir = ir
         self.name = name
-        self.out_tree = out_tree
+        self.single = len(ir.outs) == 1
+        self.unpack = _unpacker(out_tree, self.single)  # kernel result -> user's result
         self.kernel = None  # the Numba dispatcher: kernel(*consts, *args)
         self.call = None  # kernel with consts bound, set when ready
         self.lowered = None
         self.error: Exception | None = None
         self.state = "new"  # new -> queued -> ready | failed
         self.done = threading.Event()
-        self.fast_key = None  # shapes of the positional arrays, if fast-dispatchable
-        self.owner = None  # the Jitted whose fast dict gets this entry when ready
-        self.single = len(ir.outs) == 1
+        self.fast: list = []  # (dict, key) pairs this entry joins when ready
 
     def lower(self):
         if self.lowered is None:
@@ -93,6 +95,20 @@ class Entry:
 
             self.lowered = lower_ir(self.ir, self.name)
         return self.lowered
+
+    def _ready(self, kernel) -> None:
+        consts = self.lowered.consts
+        self.kernel = kernel
+        self.call = functools.partial(kernel, *consts) if consts else kernel
+        self.state = "ready"
+        for table, key in self.fast:
+            table[key] = self
+        self.done.set()
+
+    def _fail(self, err: Exception) -> None:
+        self.error = err
+        self.state = "failed"
+        self.done.set()
 
     def compile(self) -> None:
         """Generate and compile the kernel in this thread (the worker, or a blocked caller)."""
@@ -103,39 +119,44 @@ class Entry:
             lowered = self.lower()
             kernel = compile_kernel(lowered, lowered.param_avals)
         except Exception as err:  # noqa: BLE001 - reported as a warning or by compile()
-            self.error = err
-            self.state = "failed"
-            self.done.set()
-            return
-        self.kernel = kernel
-        consts = lowered.consts
-        self.call = functools.partial(kernel, *consts) if consts else kernel
-        self.state = "ready"
+            return self._fail(err)
         _log(
             f"{self.name}: machine code ready in {time.perf_counter() - t0:.3f} s "
             f"(kernel tj_{lowered.key})"
         )
-        if self.owner is not None and self.fast_key is not None:
-            self.owner._fast[self.fast_key] = self
-        self.done.set()
+        self._ready(kernel)
+
+    def start(self) -> None:
+        """First run: generate the source now; reuse machine code compiled for the same
+        source, else compile it in the background (or here, if TRACEJIT_SYNC_COMPILE)."""
+        if _env("TRACEJIT_INTERPRET"):
+            return
+        self.state = "queued"
+        from .lowering.cache import compiled_kernel
+
+        try:
+            lowered = self.lower()
+        except Exception as err:  # noqa: BLE001 - reported by run() as a warning
+            return self._fail(err)
+        kernel = compiled_kernel(lowered, lowered.param_avals)
+        if kernel is not None:
+            return self._ready(kernel)
+        if _env("TRACEJIT_SYNC_COMPILE"):
+            return self.compile()
+        _enqueue(self)
 
     def run(self, args: list) -> list:
-        """Outputs as a list, from machine code if ready, else from the interpreter."""
+        """The outputs as a list: from machine code if ready, else from the interpreter."""
+        if self.state == "new":
+            self.start()
         if self.state == "ready":
             try:
                 out = self.call(*args)
             except TypeError:  # non-contiguous, read-only or mistyped arrays: convert
-                out = self.call(
-                    *[_c_array(a, v.aval) for a, v in zip(args, self.ir.invars, strict=True)]
-                )
+                args = [_c_array(a, v.aval) for a, v in zip(args, self.ir.invars, strict=True)]
+                out = self.call(*args)
             return [out] if self.single else list(out)
-        if self.state == "new" and not _env("TRACEJIT_INTERPRET"):
-            self.state = "queued"
-            if _env("TRACEJIT_SYNC_COMPILE"):
-                self.compile()
-                return self.run(args)
-            _enqueue(self)
-        elif self.state == "failed" and self.error is not None:
+        if self.state == "failed" and self.error is not None:
             _warn_failure(self)
         return eval_ir(self.ir, list(args))
 
@@ -148,6 +169,24 @@ class Entry:
         if self.state == "failed":
             err, self.error = self.error, None
             raise err or RuntimeError(f"{self.name}: compilation failed earlier")
+
+
+def _unpacker(out_tree, single: bool):
+    """kernel result (an array, or a tuple of them) -> the user's output pytree."""
+    if out_tree is None:
+        return None  # one array, returned as it is
+    data = out_tree.node_data()
+    flat = data is not None and all(tree.treedef_is_leaf(c) for c in out_tree.children())
+    if flat and data[0] is dict:
+        keys = data[1]
+        return (
+            (lambda out: {keys[0]: out})
+            if single
+            else (lambda out: dict(zip(keys, out, strict=True)))
+        )
+    if flat and data[0] is tuple:
+        return (lambda out: (out,)) if single else tuple
+    return lambda out: tree.unflatten(out_tree, [out] if single else list(out))
 
 
 def _c_array(a, aval: ShapedArray):
@@ -317,6 +356,10 @@ def jit(
     return Jitted(f, static_argnums, static_argnames)
 
 
+_SHAPE = operator.attrgetter("shape")
+_FAST_MISS = (KeyError, AttributeError, TypeError, ValueError)
+
+
 class Jitted:
     """A jitted function: call it, or inspect `.ir` / `.source`, or `.compile(*args)`."""
 
@@ -334,7 +377,8 @@ class Jitted:
         names = set(names) | {params[i] for i in nums if 0 <= i < len(params)}
         self.static_argnums = tuple(sorted(nums))
         self.static_argnames = tuple(sorted(names))
-        self._fast: dict = {}  # tuple of arg shapes -> ready Entry (all-array positional calls)
+        self._fast: dict = {}  # arg shapes -> ready Entry, for calls f(*arrays)
+        self._tree: dict = {}  # (treedef of args, leaf shapes) -> ready Entry, f(*pytrees)
         self._cache: dict = {}  # full signature -> Entry
         self._last: Entry | None = None
         self._name = getattr(f, "__name__", "f")
@@ -347,15 +391,22 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         if not kwargs:
-            try:
-                entry = self._fast[tuple([a.shape for a in args])]
+            try:  # the lean path: every argument an array of a compiled signature
+                entry = self._fast[tuple(map(_SHAPE, args))]
                 out = entry.call(*args)
-            except (KeyError, AttributeError, TypeError, ValueError):
+            except _FAST_MISS:
                 pass
             else:
-                if entry.out_tree is None:
-                    return out
-                return tree.unflatten(entry.out_tree, [out] if entry.single else out)
+                return out if entry.unpack is None else entry.unpack(out)
+            if self._tree:
+                try:
+                    leaves, treedef = tree.flatten(args)
+                    entry = self._tree[(treedef, tuple(map(_SHAPE, leaves)))]
+                    out = entry.call(*leaves)
+                except _FAST_MISS:
+                    pass
+                else:
+                    return out if entry.unpack is None else entry.unpack(out)
         return self._call(args, kwargs)
 
     # the general path ----------------------------------------------------------
@@ -377,26 +428,37 @@ class Jitted:
             ) from None
         return dyn, dkw, statics
 
-    def _call(self, args, kwargs):
+    def _lookup(self, args, kwargs, trace: bool = True):
+        """(entry, flat arrays) for a call, tracing a new signature; (None, leaves) if the
+        call must be recorded in an enclosing trace instead."""
         dyn, dkw, statics = self._split(args, kwargs)
         leaves, treedef = tree.flatten((dyn, dkw))
         if any(type(x) is Tracer for x in leaves):
-            return self._bind(args, kwargs, dyn, dkw, statics, leaves)
+            return None, leaves
         leaves = [as_array(x) for x in leaves]
         key = (treedef, tuple((x.shape, x.dtype) for x in leaves), statics)
         entry = self._cache.get(key)
         if entry is None:
             entry = self._trace(key, args, kwargs, leaves, statics)
-            if entry is None:  # f closes over an outer tracer: record a call instead
-                return self._bind(args, kwargs, dyn, dkw, statics, leaves)
-            if not kwargs and not statics and all(type(a) is np.ndarray for a in args):
-                entry.fast_key = tuple(a.shape for a in args)
-                entry.owner = self
-                if entry.state == "ready":
-                    self._fast[entry.fast_key] = entry
+            if entry is None:  # f closes over an outer tracer
+                return None, leaves
+            if not kwargs and not statics:  # eligible for the lean paths once compiled
+                if all(type(a) is np.ndarray for a in args):
+                    entry.fast.append((self._fast, tuple(a.shape for a in args)))
+                elif all(type(x) is np.ndarray for x in tree.leaves(args)):
+                    lv, td = tree.flatten(args)
+                    entry.fast.append((self._tree, (td, tuple(x.shape for x in lv))))
         self._last = entry
-        outs = entry.run(leaves)
-        return outs[0] if entry.out_tree is None else tree.unflatten(entry.out_tree, outs)
+        return entry, leaves
+
+    def _call(self, args, kwargs):
+        entry, leaves = self._lookup(args, kwargs)
+        if entry is None:
+            return self._bind(args, kwargs, leaves)
+        out = entry.run(leaves)
+        if entry.unpack is None:
+            return out[0]
+        return entry.unpack(out[0] if entry.single else tuple(out))
 
     def _trace(self, key, args, kwargs, leaves, statics):
         avals = [ShapedArray(x.shape, x.dtype) for x in leaves]
@@ -408,11 +470,11 @@ class Jitted:
         if tree.treedef_is_leaf(out_tree) and len(sir.outs) == 1:
             out_tree = None  # one array out: returned as is
         entry = Entry(sir, self._name, out_tree)
-        self._cache[key] = entry  # its machine code is shared with any entry of equal source
+        self._cache[key] = entry
         return entry
 
     def _make_ir(self, args, kwargs, avals, statics):
-        static_pos = dict((i, v) for i, v in statics if isinstance(i, int))
+        static_pos = {i: v for i, v in statics if isinstance(i, int)}
         static_kw = {k: v for k, v in statics if isinstance(k, str)}
         n_args = len(args)
 
@@ -426,7 +488,7 @@ class Jitted:
         _, in_tree = tree.flatten((dyn, dkw))
         out = _Out()
         reason = f"inside jit({self._name}) (its arguments are abstract: shapes and dtypes only)"
-        ir, closure = trace_to_ir(flatten_fun(lambda d, k: g(d, k), in_tree, out), avals, reason)
+        ir, closure = trace_to_ir(flatten_fun(g, in_tree, out), avals, reason)
         return ir, closure, out.treedef
 
     def _reason(self, key) -> str:
@@ -442,12 +504,12 @@ class Jitted:
             return "new static arguments"
         return "new argument structure"
 
-    def _bind(self, args, kwargs, dyn, dkw, statics, leaves):
+    def _bind(self, args, kwargs, leaves):
         """Inside another trace: record one `jit` equation holding the IR."""
+        _, _, statics = self._split(args, kwargs)
         avals = [x.aval if type(x) is Tracer else aval_of(x) for x in leaves]
         ir, closure, out_tree = self._make_ir(args, kwargs, avals, statics)
-        ir = simplify_ir(ir)
-        outs = jit_p.bind(*closure, *leaves, ir=ir, name=self._name)
+        outs = jit_p.bind(*closure, *leaves, ir=simplify_ir(ir), name=self._name)
         return tree.unflatten(out_tree, list(outs))
 
     # inspection and ahead-of-time compilation ------------------------------------
@@ -456,25 +518,17 @@ class Jitted:
         if not args and not kwargs:
             if self._last is None:
                 raise ValueError(
-                    f"jit({self._name}) has not been called yet; pass example "
-                    "arguments: .lower(*args)"
+                    f"jit({self._name}) has not been called yet; pass example arguments: "
+                    ".lower(*args)"
                 )
             return self._last
-        dyn, dkw, statics = self._split(args, kwargs)
-        leaves, treedef = tree.flatten((dyn, dkw))
-        leaves = [as_array(x) for x in leaves]
-        key = (treedef, tuple((x.shape, x.dtype) for x in leaves), statics)
-        if key not in self._cache:
-            entry = self._trace(key, args, kwargs, leaves, statics)
-            if entry is None:
-                raise TypeError(
-                    f"jit({self._name}) closes over a traced value; it can only "
-                    "be compiled as part of the enclosing transform"
-                )
-            if not kwargs and not statics and all(type(a) is np.ndarray for a in args):
-                entry.fast_key, entry.owner = tuple(a.shape for a in args), self
-        self._last = self._cache[key]
-        return self._last
+        entry, _ = self._lookup(args, kwargs)
+        if entry is None:
+            raise TypeError(
+                f"jit({self._name}): cannot compile ahead of time for traced arguments or a "
+                "function closing over traced values"
+            )
+        return entry
 
     @property
     def ir(self) -> IR:
@@ -514,9 +568,6 @@ class Staged:
 
     def compile(self) -> Jitted:
         self.entry.wait()
-        e = self.entry
-        if e.owner is not None and e.fast_key is not None:
-            e.owner._fast[e.fast_key] = e
         return self.jitted
 
 

@@ -31,7 +31,7 @@ import warnings
 
 from .codegen import Lowered
 
-__all__ = ["cache_dir", "compile_kernel", "CompileError", "TracejitCacheWarning"]
+__all__ = ["cache_dir", "compile_kernel", "compiled_kernel", "CompileError", "TracejitCacheWarning"]
 
 _lock = threading.Lock()
 _KERNELS: dict[tuple, object] = {}  # (key, signature) -> compiled Numba dispatcher
@@ -181,13 +181,22 @@ def numba_signature(avals) -> tuple:
     return tuple(types.Array(from_dtype(a.dtype), a.ndim, "C") for a in avals)
 
 
+def _sig_key(in_avals) -> tuple:
+    return tuple((a.dtype.str, a.ndim) for a in in_avals)
+
+
+def compiled_kernel(lowered: Lowered, in_avals):
+    """The dispatcher compiled earlier in this process for the same source, or None."""
+    with _lock:
+        return _KERNELS.get((lowered.key, _sig_key(in_avals)))
+
+
 def compile_kernel(lowered: Lowered, in_avals):
     """The Numba dispatcher for `lowered`, compiled (or loaded from disk) for C-contiguous
     arrays of the given avals; further compilation is disabled, so a call with other
     types raises TypeError instead of compiling in the caller's thread."""
-    sig_key = tuple((a.dtype.str, a.ndim) for a in in_avals)
-    with _lock:
-        hit = _KERNELS.get((lowered.key, sig_key))
+    sig_key = _sig_key(in_avals)
+    hit = compiled_kernel(lowered, in_avals)
     if hit is not None:
         return hit
     _configure_threads()

@@ -195,11 +195,23 @@ _TRANSCENDENTAL = {
 
 
 def _vmath_table() -> dict:
+    """vmath.VMATH, read from the module's source: importing vmath imports Numba (~0.5 s),
+    which a first call, run by the interpreter, must not wait for."""
+    import ast
+    import os
+
+    path = os.path.join(os.path.dirname(__file__), "vmath.py")
     try:
-        from .vmath import VMATH
-    except ImportError:  # not there yet, or Numba-free tooling: plain libm calls
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError):  # no vmath: plain libm calls
         return {}
-    return dict(VMATH)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "VMATH" for t in node.targets
+        ):
+            return dict(ast.literal_eval(node.value))
+    return {}
 
 
 VMATH_NAMES = _vmath_table()  # VMATH key -> function name in tracejit.lowering.vmath
