@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     elementwise,
     indexing,
     linalg,
+    random,
     reduce,
     shape,
     sort,
