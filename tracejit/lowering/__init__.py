@@ -17,14 +17,15 @@ __all__ = ["Lowered", "LoweringError", "lower_ir", "python_function"]
 
 
 def python_function(lowered: Lowered):
-    """The generated function as plain Python (no compilation): for checking the source."""
+    """The generated function as plain Python (no compilation): for checking the source.
+    vmath's functions become their NumPy/SciPy references, other Numba helpers their
+    Python code."""
     import numpy as np
+    import scipy.special
 
-    from .rules import VMATH_NAMES
+    from .rules import VMATH32_NAMES, VMATH_NAMES
 
-    ns: dict = {}
-    exec(compile(lowered.plain_code, f"<tracejit {lowered.name}>", "exec"), ns)
-    plain = {
+    reference = {
         "exp": np.exp,
         "exp2": np.exp2,
         "expm1": np.expm1,
@@ -35,12 +36,16 @@ def python_function(lowered: Lowered):
         "sin": np.sin,
         "cos": np.cos,
         "arctan": np.arctan,
-        "logistic": lambda x: 1.0 / (1.0 + np.exp(-x)),
+        "logistic": scipy.special.expit,
+        "erf": scipy.special.erf,
         "softplus": lambda x: np.logaddexp(0.0, x),
     }
-    for key, fn in VMATH_NAMES.items():
-        if fn in ns and key in plain:
-            ns[fn] = plain[key]
+    ns: dict = {}
+    exec(compile(lowered.plain_code, f"<tracejit {lowered.name}>", "exec"), ns)
+    for table in (VMATH_NAMES, VMATH32_NAMES):
+        for key, fn in table.items():
+            if fn in ns:
+                ns[fn] = reference[key]
     for k, v in list(ns.items()):
         if hasattr(v, "py_func") and k != lowered.name:
             ns[k] = v.py_func

@@ -17,7 +17,6 @@ Every line carries the equation it implements as a comment.
 from __future__ import annotations
 
 import builtins
-import hashlib
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -25,91 +24,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ir import IR, Eqn, Lit, Var, _names, short_dtype
-from .rules import ARG_REDUCE, REDUCE, REMAP, VMATH_NAMES, np_dtype, render_lit, scalar_rule
+from .rules import (
+    ARG_REDUCE,
+    REDUCE,
+    REMAP,
+    VMATH32_NAMES,
+    VMATH_NAMES,
+    np_dtype,
+    render_lit,
+    scalar_rule,
+)
 from .shapes import DimNames
+from .source import Lowered, LoweringError
 
 __all__ = ["Lowered", "LoweringError", "lower_ir", "PARALLEL_MIN_SIZE"]
 
 PARALLEL_MIN_SIZE = 1 << 16  # a fused loop nest this large runs its outer loop with prange
 
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange", "kernels"}
-
-
-class LoweringError(Exception):
-    """A primitive or equation the Numba lowering cannot express."""
-
-
-@dataclass
-class Lowered:
-    """Generated source for one IR. `code` (no comments) is what the cache key hashes."""
-
-    name: str
-    lines: list  # (indent, code, comment)
-    imports: set
-    parallel: bool
-    n_outs: int
-    consts: list  # arrays for the leading parameters (the IR's and its bodies' constants)
-    param_avals: list  # types of all parameters: constants, then the IR's inputs
-    eqn_at_line: dict = field(default_factory=dict)  # line index -> equation text
-
-    @property
-    def header(self) -> str:
-        mods = ["import math", "", "import numba", "import numpy as np", "from numba import prange"]
-        for module, names in sorted(_group_imports(self.imports).items()):
-            mods.append(f"from {module} import {', '.join(sorted(names))}")
-        return "\n".join(mods) + "\n"
-
-    @property
-    def decorator(self) -> str:
-        opts = 'cache=True, error_model="numpy", nogil=True'
-        return f"@numba.njit({opts}{', parallel=True' if self.parallel else ''})"
-
-    def _render(self, comments: bool) -> str:
-        out = []
-        for indent, code, comment in self.lines:
-            pad = "    " * indent
-            if not code:  # a comment line: for readers only, not part of the code
-                if comments:
-                    out.append(f"{pad}# {comment}")
-            elif comments and comment:
-                out.append(f"{pad}{code}  # {comment}")
-            else:
-                out.append(pad + code)
-        return "\n".join(out) + "\n"
-
-    @property
-    def code(self) -> str:
-        return f"{self.header}\n\n{self.decorator}\n{self._render(False)}"
-
-    @property
-    def plain_code(self) -> str:
-        """The module without the Numba decorator: plain Python."""
-        return f"{self.header}\n\n{self._render(False)}"
-
-    @property
-    def source(self) -> str:
-        return f"{self.header}\n\n{self.decorator}\n{self._render(True)}"
-
-    @property
-    def key(self) -> str:
-        """Content hash of the comment-free code: equal keys, interchangeable machine code."""
-        return hashlib.sha256(self.code.encode()).hexdigest()[:24]
-
-    def equation_at(self, source_line: int) -> str | None:
-        """The equation a line of the generated module (`source`) implements."""
-        k = source_line - (self.header + "\n\n" + self.decorator + "\n").count("\n") - 1
-        while k >= 0:
-            if k in self.eqn_at_line:
-                return self.eqn_at_line[k]
-            k -= 1
-        return None
-
-
-def _group_imports(imports):
-    out: dict[str, set] = {}
-    for module, name in imports:
-        out.setdefault(module, set()).add(name)
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -146,6 +78,17 @@ def lower_ir(ir: IR, name: str = "kernel") -> Lowered:
 
 
 class _Gen:
+    """The generator. Lowering rules receive it as `gen` and use only these:
+
+    gen.array(x), gen.scalar(x)   the name of x's array; the text of x's 0-d value
+    gen.dim(x, k), gen.dims_of(x), gen.shape_text(x)   sizes, as source text
+    gen.line(code, comment)       a statement at the current depth (`gen.indent`)
+    gen.bind(v, expr, eqn)        `v = expr` (`v_ = expr` if v is 0-d); v is then ready
+    gen.done(v)                   mark an output the rule wrote itself as ready
+    gen.tmp(prefix), gen.use(module, name), gen.eqn_text(eqn)   locals, imports, comments
+    gen.inline(ir, args)          emit a body IR here; returns its output atoms
+    """
+
     def __init__(self, ir: IR, name: str):
         self.ir = ir
         self.fname = _safe(name)
@@ -260,9 +203,18 @@ class _Gen:
             self.kind.setdefault(v.id, "array")
         self.block(ir.eqns, ir.outs)
         outs = [self.out_expr(a) for a in ir.outs]
+        if _packable(ir.outs):
+            # many small outputs of one type: one array, whose rows the caller hands out
+            # (boxing an array costs Numba more than NumPy needs to make a row view)
+            packed = self.tmp("packed")
+            shape = ", ".join([str(len(outs))] + self.dims_of(ir.outs[0]))
+            self.line(f"{packed} = np.empty(({shape}), {np_dtype(ir.outs[0].aval.dtype)})")
+            for k, o in enumerate(outs):
+                self.line(f"{packed}[{k}] = {o}")
+            outs = [packed]
         self.line(f"return {outs[0] if len(outs) == 1 else ', '.join(outs)}")
         text = "\n".join(code for _, code, _ in self.lines)
-        for fn in VMATH_NAMES.values():
+        for fn in list(VMATH_NAMES.values()) + list(VMATH32_NAMES.values()):
             if re.search(rf"\b{fn}\(", text):
                 self.use("tracejit.lowering.vmath", fn)
         if "erfinv_scalar(" in text:
@@ -590,6 +542,18 @@ class _Scope:
 
     def order(self, eqn) -> int:
         return self._order[id(eqn)]
+
+
+PACK_MIN_OUTS = 4  # outputs returned as rows of one array: at least this many,
+PACK_MAX_SIZE = 1 << 14  # of one shape and dtype, at most this many elements in all
+
+
+def _packable(outs) -> bool:
+    avals = {a.aval for a in outs}
+    if len(outs) < PACK_MIN_OUTS or len(avals) != 1:
+        return False
+    (aval,) = avals
+    return aval.ndim >= 1 and None not in aval.shape and len(outs) * aval.size <= PACK_MAX_SIZE
 
 
 def _holds_ir(v) -> bool:

@@ -25,7 +25,16 @@ import numpy as np
 
 from ..ir import Lit
 
-__all__ = ["SCALAR", "REMAP", "REDUCE", "VMATH_NAMES", "render_lit", "np_dtype", "cast"]
+__all__ = [
+    "SCALAR",
+    "REMAP",
+    "REDUCE",
+    "VMATH_NAMES",
+    "VMATH32_NAMES",
+    "render_lit",
+    "np_dtype",
+    "cast",
+]
 
 _NATIVE = {np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_)}
 
@@ -189,44 +198,41 @@ _TRANSCENDENTAL = {
     "acosh": ("math.acosh({0})", None),
     "atanh": ("math.atanh({0})", None),
     "logistic": ("(1.0 / (1.0 + math.exp(-{0})))", "logistic"),
-    "erf": ("math.erf({0})", None),
+    "erf": ("math.erf({0})", "erf"),
     "erf_inv": ("erfinv_scalar({0})", None),
 }
 
 
-def _vmath_table() -> dict:
-    """vmath.VMATH, read from the module's source: importing vmath imports Numba (~0.5 s),
-    which a first call, run by the interpreter, must not wait for."""
+def _vmath_table(name: str) -> dict:
+    """vmath.VMATH (or VMATH32), read from the module's source: importing vmath imports
+    Numba (~0.5 s), which a first call, run by the interpreter, must not wait for."""
     import ast
     import os
+    import re
 
-    path = os.path.join(os.path.dirname(__file__), "vmath.py")
     try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read())
-    except (OSError, SyntaxError):  # no vmath: plain libm calls
+        with open(os.path.join(os.path.dirname(__file__), "vmath.py"), encoding="utf-8") as f:
+            m = re.search(rf"^{name} = (\{{.*?\}})$", f.read(), re.S | re.M)
+        return dict(ast.literal_eval(m.group(1))) if m else {}
+    except (OSError, SyntaxError, ValueError):  # no vmath: plain libm calls
         return {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "VMATH" for t in node.targets
-        ):
-            return dict(ast.literal_eval(node.value))
-    return {}
 
 
-VMATH_NAMES = _vmath_table()  # VMATH key -> function name in tracejit.lowering.vmath
+VMATH_NAMES = _vmath_table("VMATH")  # key -> function name in tracejit.lowering.vmath
+VMATH32_NAMES = _vmath_table("VMATH32")  # the same, float32 in and out
 
 
 def _transcendental(name):
     text, key = _TRANSCENDENTAL[name]
-    fn = VMATH_NAMES.get(key) if key else None
 
     def rule(eqn, args):
         dt = _out_dt(eqn)
         if dt.kind != "f":
             raise NotImplementedError(f"{name} of {dt}")
-        expr = f"{fn}({args[0]})" if fn else text.format(args[0])
-        return cast(dt, expr)
+        if dt == np.float32 and key in VMATH32_NAMES:
+            return f"{VMATH32_NAMES[key]}({args[0]})"
+        fn = VMATH_NAMES.get(key) if key else None
+        return cast(dt, f"{fn}({args[0]})" if fn else text.format(args[0]))
 
     return rule
 
