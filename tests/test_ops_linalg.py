@@ -115,7 +115,7 @@ def test_jvp_matches_central_differences(case):
     rng = np.random.default_rng(1)
     primals = [args[i] for i in idx]
     tangents = [_like(rng, p) for p in primals]
-    _, jv = tracejit.jvp(f, primals, tangents)
+    _, jv = tracejit.jvp(f, tuple(primals), tuple(tangents))
     e = case.eps
     plus = f(*[p + e * t for p, t in zip(primals, tangents, strict=True)])
     minus = f(*[p - e * t for p, t in zip(primals, tangents, strict=True)])
@@ -132,7 +132,7 @@ def test_vjp_matches_jvp(case):
     rng = np.random.default_rng(2)
     primals = [args[i] for i in idx]
     tangents = [_like(rng, p) for p in primals]
-    out, jv = tracejit.jvp(f, primals, tangents)
+    out, jv = tracejit.jvp(f, tuple(primals), tuple(tangents))
     cts = [_like(rng, o) for o in out]
     _, vjp_fn = tracejit.vjp(f, *primals)
     np.testing.assert_allclose(_vdot(cts, jv), _vdot(vjp_fn(cts), tangents), rtol=1e-9, atol=1e-9)
@@ -150,9 +150,9 @@ def test_second_derivative_matches_central_differences(case):
     direction = [_like(rng, p) for p in primals]
 
     def df(*ps):
-        return tracejit.jvp(f, ps, tangents)[1]
+        return tracejit.jvp(f, tuple(ps), tuple(tangents))[1]
 
-    _, ddf = tracejit.jvp(df, primals, direction)
+    _, ddf = tracejit.jvp(df, tuple(primals), tuple(direction))
     e = 1e-5
     plus = df(*[p + e * s for p, s in zip(primals, direction, strict=True)])
     minus = df(*[p - e * s for p, s in zip(primals, direction, strict=True)])
@@ -237,7 +237,7 @@ def test_vmap_of_jvp_matches_loop(case):
     ts = [np.stack([_like(rng, p) for _ in range(2)]) for p in primals]
 
     def push(*t):
-        return tracejit.jvp(f, primals, list(t))[1]
+        return tracejit.jvp(f, tuple(primals), tuple(t))[1]
 
     got = tracejit.vmap(push)(*ts)
     rows = [push(*[t[b] for t in ts]) for b in range(2)]

@@ -101,7 +101,7 @@ def test_jvp_matches_finite_differences(case):
     args = _needs(case, "jvp")
     f, diff = _fn(case), _diff(case, args)
     tans = _tangents(args, diff)
-    outs, touts = tj.jvp(f, args, tans)
+    outs, touts = tj.jvp(f, tuple(args), tuple(tans))
 
     def at(step):
         moved = [
@@ -199,7 +199,7 @@ def test_vmap_of_jvp_matches_loop(case):
     f, diff, n = _fn(case), _diff(case, args), len(args)
 
     def tangent_out(*xs):
-        return tj.jvp(f, xs[:n], xs[n:])[1]
+        return tj.jvp(f, tuple(xs[:n]), tuple(xs[n:]))[1]
 
     samples = []
     for seed in range(3):
@@ -213,7 +213,7 @@ def test_vjp_agrees_with_jvp(case):
     args = _needs(case, "jvp")
     f, diff = _fn(case), _diff(case, args)
     tans = _tangents(args, diff)
-    outs, touts = tj.jvp(f, args, tans)
+    outs, touts = tj.jvp(f, tuple(args), tuple(tans))
     rng = np.random.default_rng(3)
     us = [
         rng.normal(size=np.shape(o)).astype(np.asarray(o).dtype)
@@ -241,9 +241,9 @@ def test_second_order_jvp(case):
     t1, t2 = _tangents(args, diff, 4), _tangents(args, diff, 5)
 
     def tangent_map(*xs):
-        return tj.jvp(f, xs, t1)[1]
+        return tj.jvp(f, tuple(xs), tuple(t1))[1]
 
-    _, second = tj.jvp(tangent_map, args, t2)
+    _, second = tj.jvp(tangent_map, tuple(args), tuple(t2))
     eps = 1e-5
 
     def at(step):
