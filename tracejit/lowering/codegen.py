@@ -212,7 +212,11 @@ class _Gen:
             for k, o in enumerate(outs):
                 self.line(f"{packed}[{k}] = {o}")
             outs = [packed]
-        self.line(f"return {outs[0] if len(outs) == 1 else ', '.join(outs)}")
+        self.line(
+            f"return {outs[0] if len(outs) == 1 else '(' + ', '.join(outs) + ',)'}"
+            if outs
+            else "return ()"
+        )
         text = "\n".join(code for _, code, _ in self.lines)
         for fn in list(VMATH_NAMES.values()) + list(VMATH32_NAMES.values()):
             if re.search(rf"\b{fn}\(", text):
