@@ -227,3 +227,30 @@ def test_python_while_under_grad_with_input_dependent_trip_count():
         return y
 
     close(tj.grad(f)(1.0), fd_grad(f, 1.0))
+
+
+def test_checkpointed_scan_matches_scan_and_stores_fewer_residuals():
+    def step(h, x):
+        h = tnp.tanh(0.9 * h + x)
+        return tnp.sin(h) * 1.01, h.sum()
+
+    def loss(scan_fn, xs):
+        h, ys = scan_fn(step, tnp.zeros(3), xs)
+        return (h * h).sum() + ys.sum()
+
+    xs = np.random.default_rng(0).normal(size=(37, 3))  # 37 = 6 segments of 6, then 1
+    plain = lambda x: loss(lax.scan, x)  # noqa: E731
+    remat = lambda x: loss(lax.checkpointed_scan, x)  # noqa: E731
+    close(plain(xs), remat(xs))
+    close(tj.grad(plain)(xs), tj.grad(remat)(xs))
+
+    from tracejit.api import trace_fn
+    from tracejit.transforms import jvp_ir, linearize_ir
+
+    def residual_bytes(f):
+        ir, _, _, _ = trace_fn(f, (xs,))
+        j, _ = jvp_ir(ir, [True])
+        primal, _, n_res = linearize_ir(j, 1, 1)
+        return sum(v.aval.size for v in primal.outs[len(primal.outs) - n_res :])
+
+    assert residual_bytes(remat) < residual_bytes(plain) / 2

@@ -36,6 +36,7 @@ __all__ = [
     "aval_of",
     "check_ir",
     "dce",
+    "last_uses",
     "pp_ir",
 ]
 
@@ -147,6 +148,7 @@ class IR:
     consts: tuple[np.ndarray, ...]
     eqns: tuple[Eqn, ...]
     outs: tuple
+    cache: dict = field(default_factory=dict, repr=False)  # derived facts, e.g. last uses
 
     @property
     def in_avals(self) -> tuple[ShapedArray, ...]:
@@ -170,6 +172,27 @@ class IR:
 
     def __eq__(self, other) -> bool:
         return self is other
+
+
+def last_uses(ir: IR) -> tuple[tuple[int, ...], ...]:
+    """For each equation, the variables read for the last time there (not outputs):
+    an interpreter drops them after it, so eager memory follows what is live."""
+    hit = ir.cache.get("last_uses")
+    if hit is not None:
+        return hit
+    keep = {a.id for a in ir.outs if isinstance(a, Var)}
+    seen: set[int] = set(keep)
+    dead: list[tuple[int, ...]] = []
+    for eqn in reversed(ir.eqns):
+        now = []
+        for a in eqn.inputs:
+            if isinstance(a, Var) and a.id not in seen:
+                seen.add(a.id)
+                now.append(a.id)
+        dead.append(tuple(now))
+    dead.reverse()
+    ir.cache["last_uses"] = out = tuple(dead)
+    return out
 
 
 # ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ir import IR, Eqn, Lit, ShapedArray, Var, aval_of, dce
+from .ir import IR, Eqn, Lit, ShapedArray, Var, aval_of, dce, last_uses
 
 __all__ = [
     "Primitive",
@@ -359,10 +359,13 @@ def eval_ir(ir: IR, args) -> list:
         env[v.id] = a
     saved = _SRC[0]
     try:
-        for eqn in ir.eqns:
+        for eqn, dead in zip(ir.eqns, last_uses(ir)):
             _SRC[0] = eqn.src
             ins = [a.val if type(a) is Lit else env[a.id] for a in eqn.inputs]
+            for i in dead:  # free what is no longer needed: eager memory = live values
+                del env[i]
             out = bind(eqn.prim, *ins, **eqn.params)
+            del ins
             if eqn.prim.multiple_results:
                 for v, o in zip(eqn.outs, out):
                     env[v.id] = o

@@ -331,7 +331,12 @@ def _scan_partial_eval(eqn: Eqn, mask):
     # rest are stacked per iteration as extra outputs of the primal scan
     const_pos = {v.id: i for i, v in enumerate(body.invars[:nc]) if not mc[i]}
     const_res = [r for r in res if type(r) is Var and r.id in const_pos]
-    stacked_res = [r for r in res if not (type(r) is Var and r.id in const_pos)]
+    # a residual that is a known x_t is read from the xs themselves, not stacked again
+    xs_pos = {v.id: i for i, v in enumerate(body.invars[nc + ncar :]) if not mx[i]}
+    xs_res = [r for r in res if type(r) is Var and r.id in xs_pos]
+    stacked_res = [
+        r for r in res if not (type(r) is Var and (r.id in const_pos or r.id in xs_pos))
+    ]
     n_known_out = len(known_b.outs) - n_res
     known_body = IR(
         known_b.invars, known_b.constvars, known_b.consts, known_b.eqns,
@@ -362,7 +367,7 @@ def _scan_partial_eval(eqn: Eqn, mask):
     perm = (
         [res_index[r.id] for r in const_res]
         + list(range(n_res, n_res + nu[0] + nu[1]))
-        + [res_index[r.id] for r in stacked_res]
+        + [res_index[r.id] for r in stacked_res + xs_res]
         + list(range(n_res + nu[0] + nu[1], n_res + sum(nu)))
     )
     unknown = Eqn(
@@ -371,6 +376,7 @@ def _scan_partial_eval(eqn: Eqn, mask):
         + tuple(a for a, m in zip(ins_c, mc) if m)
         + tuple(a for a, m in zip(ins_car, mcar) if m)
         + stacked_vars
+        + tuple(ins_x[xs_pos[r.id]] for r in xs_res)
         + tuple(a for a, m in zip(ins_x, mx) if m),
         tuple(v for v, u in zip(outs_car, out_unk[:ncar]) if u)
         + tuple(v for v, u in zip(outs_y, out_unk[ncar:]) if u),
