@@ -235,10 +235,10 @@ def test_checkpointed_scan_matches_scan_and_stores_fewer_residuals():
         return tnp.sin(h) * 1.01, h.sum()
 
     def loss(scan_fn, xs):
-        h, ys = scan_fn(step, tnp.zeros(3), xs)
+        h, ys = scan_fn(step, tnp.zeros(8), xs)
         return (h * h).sum() + ys.sum()
 
-    xs = np.random.default_rng(0).normal(size=(37, 3))  # 37 = 6 segments of 6, then 1
+    xs = np.random.default_rng(0).normal(size=(101,))  # 101 = 10 segments of 10, then 1
     plain = lambda x: loss(lax.scan, x)  # noqa: E731
     remat = lambda x: loss(lax.checkpointed_scan, x)  # noqa: E731
     close(plain(xs), remat(xs))
