@@ -34,6 +34,7 @@ and logs each new trace with its reason when `TRACEJIT_LOG_COMPILES=1`.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import functools
 import inspect
@@ -51,6 +52,7 @@ import numpy as np
 from . import tree
 from .api import _Out, as_array, flatten_fun
 from .ir import IR, ShapedArray, aval_of
+from .lowering import cache as _cache
 from .ops.common import UndefinedPrimal
 from .trace import Primitive, Tracer, eval_ir, trace_to_ir
 from .transforms import jvp_ir, transpose_ir, vmap_ir
@@ -239,9 +241,8 @@ def _shutdown() -> None:  # do not start new compilations while the interpreter 
     _jobs.put(None)
 
 
-import atexit  # noqa: E402
-
 atexit.register(_shutdown)
+_cache.configure_threads()
 
 
 # ---------------------------------------------------------------------------

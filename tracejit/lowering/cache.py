@@ -199,7 +199,6 @@ def compile_kernel(lowered: Lowered, in_avals):
     hit = compiled_kernel(lowered, in_avals)
     if hit is not None:
         return hit
-    _configure_threads()
     directory = module_dir()
     name = f"tj_{lowered.key}"
     sig = numba_signature(in_avals)
@@ -253,14 +252,19 @@ def _describe(err, lowered: Lowered) -> str:
     )
 
 
-def _configure_threads() -> None:
+def configure_threads() -> None:
+    """Apply TRACEJIT_NUM_THREADS (threads of `prange` loops) in the calling thread.
+
+    Numba's thread count is per calling thread, so jit.py calls this when it is imported
+    (usually in the main thread); before Numba is imported the variable becomes
+    NUMBA_NUM_THREADS, the size of Numba's pool.
+    """
     n = os.environ.get("TRACEJIT_NUM_THREADS")
-    if not n or _dir_state.get("threads") == n:
+    if not n:
         return
-    _dir_state["threads"] = n
     if "numba" not in sys.modules:
-        os.environ["NUMBA_NUM_THREADS"] = n
+        os.environ.setdefault("NUMBA_NUM_THREADS", n)
         return
     import numba
 
-    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
