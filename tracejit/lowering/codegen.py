@@ -39,6 +39,13 @@ from .source import Lowered, LoweringError
 
 __all__ = ["Lowered", "LoweringError", "lower_ir", "PARALLEL_MIN_SIZE"]
 
+# calls of helper functions the generated code imports by name
+_HELPER_CALL = re.compile(
+    r"\b("
+    + "|".join(sorted({*VMATH_NAMES.values(), *VMATH32_NAMES.values(), "erfinv_scalar"}))
+    + r")\("
+)
+
 PARALLEL_MIN_SIZE = 1 << 16  # a fused loop nest this large runs its outer loop with prange
 
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange", "kernels"}
@@ -218,11 +225,9 @@ class _Gen:
             else "return ()"
         )
         text = "\n".join(code for _, code, _ in self.lines)
-        for fn in list(VMATH_NAMES.values()) + list(VMATH32_NAMES.values()):
-            if re.search(rf"\b{fn}\(", text):
-                self.use("tracejit.lowering.vmath", fn)
-        if "erfinv_scalar(" in text:
-            self.use("tracejit._threefry", "erfinv_scalar")
+        for fn in set(_HELPER_CALL.findall(text)):
+            module = "tracejit._threefry" if fn == "erfinv_scalar" else "tracejit.lowering.vmath"
+            self.use(module, fn)
         for k, (_, _, comment) in enumerate(self.lines):
             if comment:
                 self.eqn_at_line[k] = comment
