@@ -182,8 +182,8 @@ class _Gen:
         outs = " ".join(self._name(v) for v in eqn.outs)
         params = ", ".join(f"{k}={_fmt(v)}" for k, v in eqn.params.items() if not _holds_ir(v))
         params = f"[{params}]" if params else ""
-        src = f"  ({eqn.src})" if eqn.src else ""
-        return f"{outs} = {eqn.prim.name}{params} {ins}{src}".replace("  ", " ", 1)
+        text = " ".join(p for p in (f"{outs} =", eqn.prim.name + params, ins) if p)
+        return f"{text} ({eqn.src})" if eqn.src else text
 
     def bind(self, v: Var, expr: str, eqn: Eqn | None = None) -> None:
         """Bind an array statement's result: `x = expr`, or `x_ = expr` if x is 0-d."""
