@@ -1,7 +1,7 @@
 """tracejit: composable function transformations (grad, vmap, jit) for NumPy code."""
 
 from . import ops  # noqa: F401  (registers the primitives)
-from . import lax, random, tree
+from . import lax, nn, optim, random, tree
 from .api import (
     grad,
     hessian,
@@ -44,6 +44,8 @@ __all__ = [
     "linear_transpose",
     "linearize",
     "make_ir",
+    "nn",
+    "optim",
     "random",
     "remat",
     "straight_through",

@@ -26,7 +26,6 @@ import math
 
 import numpy as np
 
-from . import _threefry
 from . import numpy as tnp
 from .ops.elementwise import convert_element_type, erf, erf_inv
 from .ops.random import threefry2x32
@@ -89,7 +88,10 @@ def key(seed):
     too; a seed narrower than 64 bits has hi = 0, as in JAX.
     """
     if isinstance(seed, int):
-        return _threefry.key(seed)
+        if not -(2**63) <= seed < 2**63:
+            raise OverflowError(f"random.key: seed {seed} does not fit in int64")
+        bits = seed % 2**64
+        return np.array([bits >> 32, bits & 0xFFFFFFFF], np.uint32)
     seed = tnp.asarray(seed)
     if seed.shape != () or seed.dtype.kind not in "iu":
         raise TypeError(f"random.key: seed must be an integer scalar, got {seed.dtype}{seed.shape}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _threefry
 from ..ir import ShapedArray
 from ..trace import Primitive, bind
 from .common import shape_error
@@ -20,6 +19,8 @@ from .elementwise import vmap_elementwise
 
 
 def _threefry2x32_impl(k0, k1, x0, x1):
+    from .. import _threefry  # here, not at the top: it imports Numba (~1 s)
+
     k0, k1, x0, x1 = (np.asarray(a, np.uint32) for a in (k0, k1, x0, x1))
     if k0.ndim == 0 and k1.ndim == 0:  # one key: the chunked NumPy hash
         return _threefry.threefry2x32_block((k0, k1), x0, x1)
