@@ -3,6 +3,9 @@ jupytext .py source with outputs stripped.
 
 Each notebook's .py (jupytext percent format) runs as a script in a fresh process, in
 notebooks/ as the working directory, with the Agg backend: no Jupyter kernel needed.
+OpenBLAS gets one thread unless told otherwise: the generated kernels call BLAS on
+small matrices, and on a busy 2-core machine OpenBLAS's thread pool spins (a GAN step
+measured 120 ms of CPU with it, 2.5 ms without).
 Deselect with `-m "not notebooks"`. Needs the `notebooks` extra (matplotlib, jupytext,
 nbformat; scikit-learn optional): without it these tests are skipped.
 """
@@ -29,6 +32,7 @@ pytestmark = pytest.mark.notebooks
 def test_notebook_runs(path: Path):
     pytest.importorskip("matplotlib", reason="pip install -e '.[notebooks]'")
     env = dict(os.environ, MPLBACKEND="Agg")
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -55,7 +59,7 @@ def test_every_notebook_has_both_files():
     ipynb = {p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
     assert py == ipynb, (
         f"unpaired: {sorted(py ^ ipynb)}; create the .ipynb with "
-        "`jupytext --to ipynb notebooks/NN_name.py`"
+        "`jupytext --update --to ipynb notebooks/NN_name.py`"
     )
 
 
@@ -63,7 +67,7 @@ def test_every_notebook_has_both_files():
 def test_ipynb_matches_its_source(path: Path):
     jupytext = pytest.importorskip("jupytext", reason="pip install -e '.[notebooks]'")
     nbformat = pytest.importorskip("nbformat")
-    fix = f"regenerate it with `jupytext --to ipynb notebooks/{path.name}`"
+    fix = f"regenerate it with `jupytext --update --to ipynb notebooks/{path.name}`"
     want = jupytext.read(path)
     ipynb = path.with_suffix(".ipynb")
     assert ipynb.exists(), f"notebooks/{ipynb.name} is missing; {fix}"

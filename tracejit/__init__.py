@@ -1,25 +1,30 @@
 """tracejit: composable function transformations (grad, vmap, jit) for NumPy code."""
 
-from . import ops  # noqa: F401  (registers the primitives)
-from . import lax, nn, optim, random, tree
+from . import (
+    dtypes,
+    lax,
+    nn,
+    numpy,  # noqa: F401  (attaches operators to tracers)
+    ops,  # noqa: F401  (registers the primitives)
+    optim,
+    random,
+    tree,
+)
 from .api import (
+    eval_shape,
     grad,
-    hessian,
-    jacfwd,
-    jacobian,
-    jacrev,
     jvp,
     linear_transpose,
     linearize,
     make_ir,
     value_and_grad,
     vjp,
-    vmap,
 )
+from .batching import hessian, jacfwd, jacobian, jacrev, vmap
 from .custom import checkpoint, custom_jvp, custom_vjp, remat, straight_through
 from .ir import IR, ShapedArray
 from .jit import jit
-from .ops.elementwise import stop_gradient
+from .lax import stop_gradient
 from .testing import check_grads
 from .trace import ConcretizationError, TraceError, TracerLeakError
 
@@ -33,6 +38,8 @@ __all__ = [
     "checkpoint",
     "custom_jvp",
     "custom_vjp",
+    "dtypes",
+    "eval_shape",
     "grad",
     "hessian",
     "jacfwd",

@@ -14,10 +14,20 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import tree
+from ._argcheck import (
+    ArgumentError,
+    aval_str,
+    check_cotangent,
+    check_input_revderiv,
+    check_output_revderiv,
+    check_tangent,
+    dyn_argnums,
+    float0_zeros,
+    is_diff,
+)
 from .ir import IR, ShapedArray
-from .ops.common import is_float
-from .trace import Tracer, TraceError, eval_ir, trace_to_ir, user_src
-from .transforms import jvp_ir, linearize_ir, transpose_ir, vmap_ir
+from .trace import Tracer, eval_ir, trace_to_ir, user_src
+from .transforms import jvp_ir, linearize_ir, transpose_ir
 
 __all__ = [
     "make_ir",
@@ -26,12 +36,8 @@ __all__ = [
     "vjp",
     "grad",
     "value_and_grad",
-    "jacfwd",
-    "jacrev",
-    "jacobian",
-    "hessian",
-    "vmap",
     "linear_transpose",
+    "eval_shape",
 ]
 
 
@@ -50,9 +56,10 @@ def as_array(x):
     if hasattr(x, "__array__") and not isinstance(x, (list, tuple, dict)):
         return np.asarray(x)
     raise TypeError(
-        f"{type(x).__name__} is not a valid argument of a transformed function (at "
-        f"{user_src()}): arguments must be arrays, scalars, or pytrees (tuple, list, dict) "
-        "of them; pass other values through static_argnums or a closure"
+        f"Argument {x!r} of type {type(x)} is not a valid JAX type: not a valid argument "
+        f"of a transformed function (at {user_src()}). Arguments must be arrays, scalars, "
+        "or pytrees (tuple, list, dict) of them; pass other values through static_argnums "
+        "or a closure"
     )
 
 
@@ -111,48 +118,65 @@ def _abstract(x):
         return x
     if hasattr(x, "aval"):
         return x.aval
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.ndarray):
+        return ShapedArray(tuple(x.shape), np.dtype(x.dtype))  # duck-typed (ShapeDtypeStruct)
     x = np.asarray(x)
     return ShapedArray(x.shape, x.dtype)
+
+
+def eval_shape(f: Callable, *args, **kwargs):
+    """The shapes and dtypes of f's outputs (a pytree of ShapedArray), computing nothing.
+
+    Arguments may be arrays, scalars, ShapedArrays or any object with .shape and .dtype.
+    """
+    dargs = tree.map(_abstract, (args, kwargs))
+    ir, _, _, out_tree = trace_fn(
+        lambda a, k: f(*a, **k), dargs, reason="inside eval_shape (inputs are abstract)"
+    )
+    return tree.unflatten(out_tree, list(ir.out_avals))
 
 
 # ---------------------------------------------------------------------------
 # forward mode
 
 
-def _check_tangent(p, t):
-    if np.shape(p) != np.shape(t) and getattr(t, "shape", None) != getattr(p, "shape", None):
-        raise TypeError(
-            f"jvp: primal and tangent shapes differ: {np.shape(p)} and {np.shape(t)}"
-        )
-
-
-def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
-    """(f(*primals), J_f(primals) @ tangents), both pytrees like f's output."""
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp: primals and tangents must be tuples or lists of arguments")
-    if len(primals) != len(tangents):
-        raise TypeError("jvp: primals and tangents must have the same length")
-    p_leaves, p_tree = tree.flatten(tuple(primals))
-    t_leaves, t_tree = tree.flatten(tuple(tangents))
-    if p_tree != t_tree:
-        raise TypeError(f"jvp: primal and tangent structures differ: {p_tree} and {t_tree}")
-    fun = _aux_split(f) if has_aux else f
-    ir, closure, leaves, out_tree = trace_fn(fun, primals)
-    t_leaves = [as_array(t) for t in t_leaves]
-    for p, t in zip(leaves, t_leaves):
-        _check_tangent(p, t)
-    nz = [False] * len(closure) + [is_float(_dtype(p)) for p in leaves]
+def _jvp_flat(f: Callable, primals: Sequence, t_leaves: list):
+    """f's flat outputs, their tangents (zeros of the output's dtype where none flows)
+    and f's output treedef. Tangents of integer primals are ignored (float0)."""
+    for p, t in zip([as_array(x) for x in tree.leaves(tuple(primals))], t_leaves):
+        check_tangent(p, t)
+    ir, closure, leaves, out_tree = trace_fn(f, primals)
+    nz = [False] * len(closure) + [is_diff(_dtype(p)) for p in leaves]
     jir, out_nz = jvp_ir(ir, nz)
-    tans = [t for t, z in zip(t_leaves, nz[len(closure) :]) if z]
-    res = eval_ir(jir, closure + leaves + [_cast_like(t, p) for t, p in zip(tans, _floats(leaves))])
-    n_out = len(ir.outs)
-    outs, touts = res[:n_out], iter(res[n_out:])
-    touts = [next(touts) if z else _zeros_like(o) for o, z in zip(outs, out_nz)]
-    return _aux_join(out_tree, outs, has_aux, touts)
+    tans = [_cast_like(as_array(t), p) for t, p in zip(t_leaves, leaves) if is_diff(_dtype(p))]
+    res = eval_ir(jir, closure + leaves + tans)
+    outs, touts = res[: len(ir.outs)], iter(res[len(ir.outs) :])
+    return outs, [next(touts) if z else _zeros_like(o) for o, z in zip(outs, out_nz)], out_tree
 
 
-def _floats(leaves):
-    return [p for p in leaves if is_float(_dtype(p))]
+def _float0_ints(outs, touts):
+    """The tangent of an integer or boolean output is float0 zeros, as in JAX."""
+    return [t if is_diff(_dtype(o)) else float0_zeros(o) for o, t in zip(outs, touts)]
+
+
+def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """(fun(*primals), J_fun(primals) @ tangents), both pytrees like fun's output; with
+    has_aux, fun returns (out, aux) and jvp returns (out, tangent_out, aux)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(
+            "primal and tangent arguments to tracejit.jvp must be tuples or lists; found "
+            f"{type(primals).__name__} and {type(tangents).__name__}."
+        )
+    p_tree = tree.structure(primals)
+    t_leaves, t_tree = tree.flatten(tangents)
+    if p_tree != t_tree:
+        raise TypeError(
+            "primal and tangent arguments to tracejit.jvp must have the same tree structure; "
+            f"primals have tree structure {p_tree} whereas tangents have tree structure "
+            f"{t_tree}."
+        )
+    outs, touts, out_tree = _jvp_flat(_aux_split(fun) if has_aux else fun, primals, t_leaves)
+    return _aux_join(out_tree, outs, has_aux, _float0_ints(outs, touts))
 
 
 def _cast_like(t, p):
@@ -178,8 +202,11 @@ def _aux_split(f):
 
     def g(*args):
         res = f(*args)
-        if not (isinstance(res, tuple) and len(res) == 2):
-            raise TypeError("has_aux=True requires the function to return a pair (out, aux)")
+        if not (isinstance(res, (tuple, list)) and len(res) == 2):
+            raise TypeError(
+                "expected function with aux output to return a two-element tuple, but got "
+                f"type {type(res)} with value {res!r}"
+            )
         return list(res)
 
     return g
@@ -196,36 +223,63 @@ def _aux_join(out_tree, outs, has_aux, *extra):
     return (main,) + tuple(tree.unflatten(out_def, e[:n]) for e in extra) + (aux,)
 
 
-def linearize(f: Callable, *primals):
-    """(f(*primals), f_jvp) where f_jvp(*tangents) evaluates the linear map at primals."""
-    ir, closure, leaves, out_tree = trace_fn(f, primals)
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """(fun(*primals), f_jvp) where f_jvp(*tangents) evaluates the linear map at primals;
+    with has_aux, fun returns (out, aux) and linearize returns (out, f_jvp, aux)."""
+    ir, closure, leaves, out_tree = trace_fn(_aux_split(fun) if has_aux else fun, primals)
     k = len(closure)
-    nz = [False] * k + [is_float(_dtype(p)) for p in leaves]
+    nz = [False] * k + [is_diff(_dtype(p)) for p in leaves]
     jir, out_nz = jvp_ir(ir, nz)
     primal_ir, lin_ir, n_res = linearize_ir(jir, len(ir.invars), len(ir.outs))
     res = eval_ir(primal_ir, closure + leaves)
     outs, residuals = res[: len(ir.outs)], res[len(ir.outs) :]
+    in_tree = tree.structure(tuple(primals))
+    main_tree = out_tree.children()[0] if has_aux else out_tree
 
     def f_jvp(*tangents):
-        t_leaves, _ = tree.flatten(tuple(tangents))
-        t_leaves = [t for t, z in zip(t_leaves, nz[k:]) if z]
-        touts = iter(eval_ir(lin_ir, list(residuals) + [as_array(t) for t in t_leaves]))
+        t_leaves, t_tree = tree.flatten(tuple(tangents))
+        if t_tree != in_tree:
+            raise ArgumentError(
+                "linearized function called on tangent values inconsistent with the original "
+                f"primal values: tangents have tree structure {t_tree}, primals {in_tree}"
+            )
+        for p, t in zip(leaves, t_leaves):
+            try:
+                check_tangent(p, t)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "linearized function called on tangent values inconsistent with the "
+                    f"original primal values: Got tangent aval {aval_str(t)} for primal aval "
+                    f"{aval_str(p)} but expected {aval_str(p)}"
+                ) from None
+        t_leaves = [_cast_like(as_array(t), p) for t, p, z in zip(t_leaves, leaves, nz[k:]) if z]
+        touts = iter(eval_ir(lin_ir, list(residuals) + t_leaves))
         full = [next(touts) if z else _zeros_like(o) for o, z in zip(outs, out_nz)]
-        return tree.unflatten(out_tree, full)
+        full = _float0_ints(outs, full)[: main_tree.num_leaves]
+        return tree.unflatten(main_tree, full)
 
-    return tree.unflatten(out_tree, outs), f_jvp
+    n_main = main_tree.num_leaves
+    main = tree.unflatten(main_tree, outs[:n_main])
+    if has_aux:
+        return main, f_jvp, tree.unflatten(out_tree.children()[1], outs[n_main:])
+    return main, f_jvp
 
 
 # ---------------------------------------------------------------------------
 # reverse mode
 
 
-def vjp(f: Callable, *primals, has_aux: bool = False):
-    """(f(*primals), vjp_fn[, aux]) with vjp_fn(ct) = ct @ J_f(primals), per argument."""
-    fun = _aux_split(f) if has_aux else f
-    ir, closure, leaves, out_tree = trace_fn(fun, primals)
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """(fun(*primals), vjp_fn[, aux]) with vjp_fn(ct) = ct @ J_fun(primals): a tuple with
+    one cotangent per primal (float0 for integer and boolean primals)."""
+    return _vjp(fun, primals, has_aux, float0_zeros)
+
+
+def _vjp(f: Callable, primals, has_aux: bool, int_zeros: Callable):
+    """vjp, where `int_zeros(p)` is the cotangent of an integer primal p."""
+    ir, closure, leaves, out_tree = trace_fn(_aux_split(f) if has_aux else f, primals)
     k = len(closure)
-    nz = [False] * k + [is_float(_dtype(p)) for p in leaves]
+    nz = [False] * k + [is_diff(_dtype(p)) for p in leaves]
     jir, out_nz = jvp_ir(ir, nz)
     n_out = len(ir.outs)
     primal_ir, lin_ir, n_res = linearize_ir(jir, len(ir.invars), n_out)
@@ -233,22 +287,25 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     outs, residuals = res[:n_out], res[n_out:]
     n_tan = sum(nz)
     t_ir = transpose_ir(lin_ir, [False] * n_res + [True] * n_tan)
-    _, in_tree = tree.flatten(tuple(primals))
-    n_main = out_tree.children()[0].num_leaves if has_aux else n_out
+    in_tree = tree.structure(tuple(primals))
+    main_tree = out_tree.children()[0] if has_aux else out_tree
+    n_main = main_tree.num_leaves
+    name = getattr(f, "__qualname__", "the function")
 
     def vjp_fn(ct):
         ct_leaves, ct_tree = tree.flatten(ct)
-        main_tree = out_tree.children()[0] if has_aux else out_tree
         if ct_tree != main_tree:
-            raise TypeError(
-                f"vjp: cotangent structure {ct_tree} differs from the output's {main_tree}"
+            raise ArgumentError(
+                "unexpected tree structure of the argument to a VJP function: it must match "
+                f"the output of the differentiated function {name}, {main_tree}, but got "
+                f"{ct_tree}"
             )
+        for c, o in zip(ct_leaves, outs):
+            check_cotangent(c, o)
         ct_leaves = ct_leaves + [_zeros_like(o) for o in outs[n_main:]]
-        cts = [
-            _cast_like(as_array(c), o) for c, o, z in zip(ct_leaves, outs, out_nz) if z
-        ]
+        cts = [_cast_like(as_array(c), o) for c, o, z in zip(ct_leaves, outs, out_nz) if z]
         cts_in = iter(eval_ir(t_ir, list(residuals) + cts)) if n_tan else iter(())
-        full = [next(cts_in) if z else _zeros_like(p) for p, z in zip(leaves, nz[k:])]
+        full = [next(cts_in) if z else int_zeros(p) for p, z in zip(leaves, nz[k:])]
         return tree.unflatten(in_tree, full)
 
     if has_aux:
@@ -273,44 +330,35 @@ def _partial_args(f, args, argnums):
     return g
 
 
-def _check_diff_args(name, args, argnums, allow_int=False):
-    for i in argnums:
-        if i >= len(args) or i < -len(args):
-            raise TypeError(
-                f"{name}: argnums={i} but the function was called with {len(args)} arguments"
-            )
-        for leaf in tree.leaves(args[i]):
-            dt = _dtype(as_array(leaf))
-            if not allow_int and not is_float(dt):
-                raise TypeError(
-                    f"{name} requires real- or complex-valued inputs (input dtype that is a "
-                    f"sub-dtype of np.inexact), but got {dt.name} for argument {i}. "
-                    "Pass floats (e.g. 1.0, not 1), or use vjp for integer inputs."
-                )
-
-
 def value_and_grad(
-    f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, allow_int=False
+    fun: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    allow_int: bool = False,
+    reduce_axes: Sequence = (),
 ):
-    """A function returning (f(*args), ∇f(*args)) for scalar-valued f."""
+    """A function returning (fun(*args), ∇fun(*args)) for scalar-valued fun; with has_aux,
+    ((value, aux), grad). Keyword arguments are passed to fun and not differentiated."""
     nums = _argnums_tuple(argnums)
 
-    @functools.wraps(f)
+    @functools.wraps(fun)
     def vg(*args, **kwargs):
-        fk = functools.partial(f, **kwargs) if kwargs else f
-        _check_diff_args("grad", args, nums, allow_int)
-        nn = tuple(n % len(args) for n in nums)
-        g = _partial_args(fk, args, nn)
-        res = vjp(g, *[args[i] for i in nn], has_aux=has_aux)
+        fk = functools.partial(fun, **kwargs) if kwargs else fun
+        nn = dyn_argnums(args, argnums, nums)
+        for i in nn:
+            for leaf in tree.leaves(args[i]):
+                check_input_revderiv("grad", holomorphic, allow_int, as_array(leaf))
+        res = _vjp(_partial_args(fk, args, nn), [args[i] for i in nn], has_aux, float0_zeros)
         out, vjp_fn = res[0], res[1]
-        if not (hasattr(out, "shape") or isinstance(out, (int, float))) or np.shape(out) != ():
+        if not hasattr(out, "shape"):
+            raise TypeError(f"Gradient only defined for scalar-output functions. Output was {out}.")
+        if _shape_of(out) != ():
             raise TypeError(
-                f"grad requires a scalar-output function; the output had shape "
-                f"{np.shape(out) if hasattr(out, 'shape') else type(out).__name__}. "
-                "Use jacrev / jacfwd / vjp for non-scalar outputs."
+                "Gradient only defined for scalar-output functions. Output had shape: "
+                f"{_shape_of(out)}."
             )
-        if not is_float(_dtype(out)):
-            raise TypeError(f"grad requires a real-valued output, got {_dtype(out)}")
+        check_output_revderiv("grad", holomorphic, out)
         cts = vjp_fn(np.ones((), _dtype(out)))
         grads = cts[0] if isinstance(argnums, int) else tuple(cts)
         return ((out, res[2]) if has_aux else out), grads
@@ -318,11 +366,19 @@ def value_and_grad(
     return vg
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, allow_int=False):
-    """The gradient of scalar-valued f with respect to the args at argnums."""
-    vg = value_and_grad(f, argnums, has_aux, allow_int)
+def grad(
+    fun: Callable,
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    holomorphic: bool = False,
+    allow_int: bool = False,
+    reduce_axes: Sequence = (),
+):
+    """The gradient of scalar-valued fun with respect to the args at argnums (a tuple of
+    gradients if argnums is a tuple); with has_aux, (grad, aux)."""
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
-    @functools.wraps(f)
+    @functools.wraps(fun)
     def g(*args, **kwargs):
         (val, g_) = vg(*args, **kwargs)
         return (g_, val[1]) if has_aux else g_
@@ -330,223 +386,34 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, a
     return g
 
 
-def linear_transpose(f: Callable, *primals):
-    """The transpose of linear f at primals' shapes: ct -> Lᵀ ct per argument."""
-    ir, closure, leaves, out_tree = trace_fn(f, [_abstract(p) for p in primals])
+def linear_transpose(fun: Callable, *primals, reduce_axes: Sequence = ()):
+    """The transpose of linear fun at primals' shapes and dtypes (arrays, or anything with
+    .shape and .dtype): ct -> Lᵀ ct, a tuple with one cotangent per argument."""
+    avals = tree.map(_abstract, primals)
+    ir, closure, leaves, out_tree = trace_fn(fun, avals)
     k = len(closure)
     t_ir = transpose_ir(ir, [False] * k + [True] * len(leaves))
-    _, in_tree = tree.flatten(tuple(primals))
+    in_tree = tree.structure(tuple(primals))
 
     def f_t(ct):
-        cts = eval_ir(t_ir, closure + [as_array(c) for c in tree.leaves(ct)])
-        return tree.unflatten(in_tree, cts)
+        ct_leaves, ct_tree = tree.flatten(ct)
+        if ct_tree != out_tree or any(
+            np.shape(c) != a.shape or (not isinstance(c, (int, float)) and _dtype(c) != a.dtype)
+            for c, a in zip(ct_leaves, ir.out_avals)
+        ):
+            raise TypeError(
+                f"cotangent type does not match function output, expected {out_tree} of "
+                f"{list(ir.out_avals)} but got {ct_tree} of "
+                f"{[aval_str(c) for c in ct_leaves]}"
+            )
+        cts = [
+            c if type(c) is Tracer else np.asarray(c, a.dtype)
+            for c, a in zip(ct_leaves, ir.out_avals)
+        ]
+        return tree.unflatten(in_tree, eval_ir(t_ir, closure + cts))
 
     return f_t
 
 
-# ---------------------------------------------------------------------------
-# vmap
-
-
-def _canon_axis(axis, ndim, what):
-    if axis is None:
-        return None
-    if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"vmap: {what} must be an int or None, got {axis!r}")
-    if not -ndim <= axis < max(ndim, 1) or ndim == 0:
-        raise ValueError(
-            f"vmap: {what}={axis} is out of range for an argument of rank {ndim} (at {user_src()})"
-        )
-    return int(axis) % ndim
-
-
-def vmap(
-    f: Callable,
-    in_axes: Any = 0,
-    out_axes: Any = 0,
-    axis_size: int | None = None,
-):
-    """Map f over a batch axis of its inputs, with no loop: the IR is batched as a whole."""
-    if isinstance(in_axes, list):
-        in_axes = tuple(in_axes)
-
-    @functools.wraps(f)
-    def batched(*args, **kwargs):
-        if kwargs:
-            raise TypeError("vmap: pass mapped arguments positionally (keyword args are not mapped)")
-        ax = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-            raise ValueError(
-                f"vmap: in_axes has {len(in_axes)} entries but the function got {len(args)} "
-                "arguments"
-            )
-        leaves, in_tree = tree.flatten(tuple(args))
-        leaves = [as_array(x) for x in leaves]
-        axes = tree.broadcast_prefix(ax, tuple(args), is_leaf=lambda x: x is None)
-        axes = [_canon_axis(a, len(np.shape(x) if not hasattr(x, "aval") else x.aval.shape),
-                            "in_axes") for a, x in zip(axes, leaves)]
-        sizes = {_shape(x)[a] for x, a in zip(leaves, axes) if a is not None}
-        if axis_size is not None:
-            sizes.add(axis_size)
-        if len(sizes) > 1:
-            detail = ", ".join(
-                f"arg leaf {i} axis {a} size {_shape(x)[a]}"
-                for i, (x, a) in enumerate(zip(leaves, axes)) if a is not None
-            )
-            raise ValueError(f"vmap got inconsistent sizes for the mapped axis: {detail}")
-        if not sizes:
-            raise ValueError("vmap needs at least one mapped input, or axis_size=")
-        size = sizes.pop()
-        ex_avals = [
-            _abstract(x) if a is None else _abstract(x).update(
-                shape=_shape(x)[:a] + _shape(x)[a + 1 :]
-            )
-            for x, a in zip(leaves, axes)
-        ]
-        out = _Out()
-        reason = "inside vmap (each batch element has its own value; use tnp.where or tj.lax.cond)"
-        ir, closure = trace_to_ir(flatten_fun(f, in_tree, out), ex_avals, reason)
-        bir, out_dims = vmap_ir(ir, [None] * len(closure) + axes, size)
-        outs = eval_ir(bir, closure + leaves)
-        oax = tree.broadcast_prefix(out_axes, tree.unflatten(out.treedef, outs),
-                                    is_leaf=lambda x: x is None)
-        outs = [_place_axis(o, d, oa, size) for o, d, oa in zip(outs, out_dims, oax)]
-        return tree.unflatten(out.treedef, outs)
-
-    return batched
-
-
-def _shape(x):
+def _shape_of(x):
     return x.aval.shape if hasattr(x, "aval") else np.shape(x)
-
-
-def _place_axis(x, d, target, size):
-    from .ops.common import moveaxis_to
-    from .ops.shape import broadcast_in_dim
-
-    if target is None:
-        if d is not None:
-            raise ValueError("vmap: out_axes=None but the output depends on the mapped input")
-        return x
-    nd = len(_shape(x)) + (1 if d is None else 0)
-    target = _canon_axis(target, nd, "out_axes")
-    if d is None:
-        shp = _shape(x)
-        new = shp[:target] + (size,) + shp[target:]
-        dims = tuple(i for i in range(len(new)) if i != target)
-        return broadcast_in_dim(x, shape=new, broadcast_dimensions=dims)
-    return moveaxis_to(x, d, target)
-
-
-# ---------------------------------------------------------------------------
-# jacobians
-
-
-def _std_basis(leaves):
-    """One-hot tangents for every element of the flattened inputs, stacked on axis 0."""
-    sizes = [int(np.prod(_shape(x), dtype=np.int64)) for x in leaves]
-    total = sum(sizes)
-    eye = np.eye(total, dtype=np.result_type(*[_dtype(x) for x in leaves]))
-    out, start = [], 0
-    for x, n in zip(leaves, sizes):
-        out.append(eye[:, start : start + n].reshape((total,) + tuple(_shape(x))).astype(_dtype(x)))
-        start += n
-    return out
-
-
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
-    """Jacobian by forward mode: vmap of jvp over the standard basis of the inputs."""
-    nums = _argnums_tuple(argnums)
-
-    @functools.wraps(f)
-    def jac(*args):
-        _check_diff_args("jacfwd", args, nums)
-        nn = tuple(n % len(args) for n in nums)
-        g = _partial_args(f, args, nn)
-        dyn = tuple(args[i] for i in nn)
-        in_leaves, in_tree = tree.flatten(dyn)
-        in_leaves = [as_array(x) for x in in_leaves]
-        basis = _std_basis(in_leaves)
-
-        def push(*t_leaves):
-            res = jvp(g, dyn, tree.unflatten(in_tree, t_leaves), has_aux=has_aux)
-            return res[1], (res[2] if has_aux else None)
-
-        tans, aux = vmap(push, in_axes=0, out_axes=(-1, None))(*basis)
-        out_leaves, out_tree = tree.flatten(tans)
-        blocks = [_split_last(t, in_leaves) for t in out_leaves]
-        jac_tree = _assemble(out_tree, blocks, in_tree, isinstance(argnums, int))
-        return (jac_tree, aux) if has_aux else jac_tree
-
-    return jac
-
-
-def _split_last(t, in_leaves):
-    """(*out_shape, total) -> [(*out_shape, *in_shape) per input leaf]."""
-    from .numpy import reshape as _reshape
-
-    out_shape = _shape(t)[:-1]
-    pieces, start = [], 0
-    for x in in_leaves:
-        n = int(np.prod(_shape(x), dtype=np.int64))
-        pieces.append(_reshape(t[..., start : start + n], out_shape + tuple(_shape(x))))
-        start += n
-    return pieces
-
-
-def _assemble(out_tree, blocks, in_tree, single):
-    """Nest jacobian blocks JAX's way: the output tree of (input trees) of arrays."""
-    per_out = []
-    for b in blocks:
-        in_t = tree.unflatten(in_tree, b)
-        per_out.append(in_t[0] if single else in_t)
-    return tree.unflatten(out_tree, per_out)
-
-
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
-    """Jacobian by reverse mode: vmap of the VJP over the standard basis of the outputs."""
-    nums = _argnums_tuple(argnums)
-
-    @functools.wraps(f)
-    def jac(*args):
-        _check_diff_args("jacrev", args, nums)
-        nn = tuple(n % len(args) for n in nums)
-        g = _partial_args(f, args, nn)
-        dyn = tuple(args[i] for i in nn)
-        res = vjp(g, *dyn, has_aux=has_aux)
-        y, vjp_fn = res[0], res[1]
-        y_leaves, y_tree = tree.flatten(y)
-        y_leaves = [as_array(x) for x in y_leaves]
-        basis = _std_basis(y_leaves)
-
-        def pull(*ct_leaves):
-            return vjp_fn(tree.unflatten(y_tree, ct_leaves))
-
-        cts = vmap(pull)(*basis)  # tuple over args; each leaf (total_out, *in_shape)
-        in_leaves, in_tree = tree.flatten(cts)
-        # per input leaf: (total_out, *in) -> per output leaf (*out, *in)
-        from .numpy import reshape as _reshape
-
-        per_out = []
-        start = 0
-        for yl in y_leaves:
-            n = int(np.prod(_shape(yl), dtype=np.int64))
-            per_in = [
-                _reshape(c[start : start + n], tuple(_shape(yl)) + tuple(_shape(c)[1:]))
-                for c in in_leaves
-            ]
-            t = tree.unflatten(in_tree, per_in)
-            per_out.append(t[0] if isinstance(argnums, int) else t)
-            start += n
-        jac_tree = tree.unflatten(y_tree, per_out)
-        return (jac_tree, res[2]) if has_aux else jac_tree
-
-    return jac
-
-
-jacobian = jacrev
-
-
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
-    """Second derivatives: jacfwd of jacrev."""
-    return jacfwd(jacrev(f, argnums, has_aux=has_aux), argnums, has_aux=has_aux)

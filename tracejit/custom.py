@@ -4,21 +4,68 @@ straight-through estimator, with JAX's names and calling conventions."""
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Callable, Sequence
 
 import numpy as np
 
 from . import tree
+from ._argcheck import aval_str
 from .api import _Out, as_array, flatten_fun
 from .ir import ShapedArray
 from .ops.custom import checkpoint_p, custom_jvp_call_p, custom_vjp_call_p
-from .trace import TraceError, trace_to_ir, user_src
+from .trace import TraceError, Tracer, TracerLeakError, trace_to_ir, user_src
 
 __all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat", "straight_through"]
 
 
 def _aval(x) -> ShapedArray:
     return x.aval if hasattr(x, "aval") else ShapedArray(np.shape(x), np.asarray(x).dtype)
+
+
+def _resolve_kwargs(fun, args, kwargs) -> tuple:
+    """Keyword arguments bound to their positions, defaults filled in (as JAX does): the
+    rules always receive every argument positionally."""
+    if not kwargs:
+        return args
+    ba = inspect.signature(fun).bind(*args, **kwargs)
+    ba.apply_defaults()
+    if ba.kwargs:
+        raise TypeError("keyword arguments could not be resolved to positions")
+    return ba.args
+
+
+def _check_tangents(rule, fun, out, tout, out_tree) -> list:
+    """A custom JVP rule's result: primal and tangent outputs with fun's structure, each
+    tangent with its primal's shape and dtype (a Python scalar is cast). Flat tangents."""
+    o_tree = tree.structure(out)
+    t_leaves, t_tree = tree.flatten(tout)
+    names = f"{getattr(rule, '__name__', 'rule')} for function {fun.__name__}"
+    if o_tree != t_tree:
+        raise TypeError(
+            f"Custom JVP rule {names} must produce primal and tangent outputs with equal "
+            f"container (pytree) structures, but got {o_tree} and {t_tree} respectively."
+        )
+    if o_tree != out_tree:
+        raise TypeError(
+            f"Custom JVP rule {names} must produce a primal output with the same container "
+            f"(pytree) structure as the undecorated function, {out_tree}, but got {o_tree}."
+        )
+    flat = []
+    for o, t in zip(tree.leaves(out), t_leaves):
+        o, weak = as_array(o), isinstance(t, (int, float, complex))
+        t = as_array(t)
+        od = _aval(o).dtype
+        bad = _aval(t).shape != _aval(o).shape
+        bad |= not weak and _aval(t).dtype != od and np.issubdtype(od, np.inexact)
+        if bad:
+            raise TypeError(
+                "Custom JVP rule must produce primal and tangent outputs with corresponding "
+                f"shapes and dtypes. Expected {aval_str(o)} (tangent type of {aval_str(o)}) but "
+                f"got {aval_str(t)}."
+            )
+        flat.append(np.asarray(t, _aval(o).dtype) if weak else t)
+    return flat
 
 
 def _split_nondiff(args, nondiff_argnums):
@@ -61,7 +108,10 @@ class custom_jvp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp = None
 
-    def defjvp(self, jvp: Callable) -> Callable:
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        """jvp(*nondiff_args, primals, tangents) -> (out, tangent_out), tuples in and
+        pytrees like fun's output out. symbolic_zeros is accepted for JAX compatibility:
+        tangents always arrive as arrays (zeros where none flows)."""
         self.jvp = jvp
         return jvp
 
@@ -80,9 +130,12 @@ class custom_jvp:
 
         self.jvp = jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.jvp is None:
-            raise TraceError(f"custom_jvp function {self.__name__} has no rule; call defjvp")
+            raise AttributeError(
+                f"No JVP defined for custom_jvp function {self.__name__} using defjvp."
+            )
+        args = _resolve_kwargs(self.fun, args, kwargs)
         nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
         n = len(args)
 
@@ -95,14 +148,16 @@ class custom_jvp:
         def jvp_fn(primals, tangents):
             p = tree.unflatten(in_tree, primals)
             t = tree.unflatten(in_tree, tangents)
-            out, tout = self.jvp(*nondiff, tuple(p), tuple(t))
-            o_leaves, o_tree = tree.flatten(out)
-            t_leaves = tree.leaves(tout)
-            if o_tree != out_tree or len(t_leaves) != len(o_leaves):
-                raise TraceError(
-                    f"custom_jvp rule of {self.__name__} returned {o_tree}, expected {out_tree}"
+            res = self.jvp(*nondiff, tuple(p), tuple(t))
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError(
+                    f"Custom JVP rule {getattr(self.jvp, '__name__', 'rule')} for function "
+                    f"{self.__name__} must produce a pair (list or tuple of length two) "
+                    f"representing primal and tangent outputs, but got {res!r}."
                 )
-            return [as_array(o) for o in o_leaves], [as_array(t) for t in t_leaves]
+            out, tout = res
+            t_leaves = _check_tangents(self.jvp, self, out, tout, out_tree)
+            return [as_array(o) for o in tree.leaves(out)], t_leaves
 
         outs = custom_jvp_call_p.bind(*leaves, fun_ir=ir, jvp_fn=jvp_fn)
         return tree.unflatten(out_tree, list(outs))
@@ -119,17 +174,34 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd = self.bwd = self.jvp = None
 
-    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+    def defvjp(
+        self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+        optimize_remat: bool = False,
+    ) -> None:
+        """fwd(*args) -> (out, residuals); bwd(*nondiff_args, residuals, ct) -> a tuple with
+        one cotangent (or None for zeros) per differentiable argument. symbolic_zeros and
+        optimize_remat are accepted for JAX compatibility and unused."""
         self.fwd, self.bwd = fwd, bwd
 
     def defjvp(self, jvp: Callable) -> Callable:
         self.jvp = jvp
         return jvp
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.fwd is None:
-            raise TraceError(f"custom_vjp function {self.__name__} has no rule; call defvjp")
+            raise AttributeError(
+                f"No VJP defined for custom_vjp function {self.__name__} using defvjp."
+            )
+        args = _resolve_kwargs(self.fun, args, kwargs)
         nondiff, diff = _split_nondiff(args, self.nondiff_argnums)
+        if any(type(x) is Tracer for x in tree.leaves(nondiff)):
+            raise TracerLeakError(
+                f"a traced value was passed to custom_vjp function {self.__name__} (at "
+                f"{user_src()}) in a position marked by nondiff_argnums. Tracers cannot be "
+                "passed as non-differentiable arguments to custom_vjp functions: use "
+                "nondiff_argnums only for values that are not arrays (e.g. functions), and "
+                "pass arrays as ordinary arguments (their cotangent may be None)."
+            )
         n = len(args)
 
         def f(*d):
@@ -141,7 +213,21 @@ class custom_vjp:
 
         def fwd(primals):
             p = tree.unflatten(in_tree, primals)
-            out, res = self.fwd(*_merge(nondiff, p, self.nondiff_argnums, n))
+            pair = self.fwd(*_merge(nondiff, p, self.nondiff_argnums, n))
+            if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+                raise TypeError(
+                    f"Custom VJP fwd rule {getattr(self.fwd, '__name__', 'fwd')} for function "
+                    f"{self.__name__} must produce a pair (list or tuple of length two) where "
+                    "the first element represents the primal output and the second the "
+                    f"residuals, but got {pair!r}."
+                )
+            out, res = pair
+            if tree.structure(out) != out_tree:
+                raise TypeError(
+                    f"Custom VJP fwd rule for function {self.__name__} must produce a primal "
+                    f"output with the structure of the function's output, {out_tree}, but got "
+                    f"{tree.structure(out)}."
+                )
             r_leaves, r_tree = tree.flatten(res)
             res_tree[:] = [r_tree]
             return [as_array(o) for o in tree.leaves(out)], [as_array(r) for r in r_leaves]
@@ -150,18 +236,39 @@ class custom_vjp:
             r = tree.unflatten(res_tree[0], res)
             ct = tree.unflatten(out_tree, cts)
             cts_in = self.bwd(*nondiff, r, ct)
-            if not isinstance(cts_in, tuple) or len(cts_in) != len(diff):
-                raise TraceError(
-                    f"custom_vjp bwd of {self.__name__} must return a tuple with one cotangent "
-                    f"per differentiable argument ({len(diff)}), got {type(cts_in).__name__}"
+            if not isinstance(cts_in, (tuple, list)) or len(cts_in) != len(diff):
+                raise TypeError(
+                    "Custom VJP bwd rule must produce an output with the same container "
+                    "(pytree) structure as the args tuple of the primal function, and in "
+                    "particular must produce a tuple of length equal to the number of arguments "
+                    "to the primal function, but got bwd output structure "
+                    f"{tree.structure(cts_in)} for primal input structure {tree.structure(diff)}."
                 )
             flat = []
-            for c, a in zip(cts_in, diff):
-                a_leaves = tree.leaves(a)
+            for i, (c, a) in enumerate(zip(cts_in, diff)):
+                a_leaves = [as_array(x) for x in tree.leaves(a)]
                 if c is None:
                     flat += [np.zeros(_aval(x).shape, _aval(x).dtype) for x in a_leaves]
-                else:
-                    flat += [as_array(x) for x in tree.leaves(c)]
+                    continue
+                c_leaves, c_tree = tree.flatten(c, is_leaf=lambda x: x is None)
+                if c_tree != tree.structure(a):
+                    raise TypeError(
+                        f"Custom VJP bwd rule of {self.__name__} must produce, for argument "
+                        f"{i}, a cotangent of structure {tree.structure(a)}, but got {c_tree}."
+                    )
+                for x, ct_x in zip(a_leaves, c_leaves):
+                    if ct_x is None:
+                        ct_x = np.zeros(_aval(x).shape, _aval(x).dtype)
+                    ct_x = as_array(ct_x)
+                    if _aval(ct_x).shape != _aval(x).shape:
+                        raise ValueError(
+                            "Custom VJP bwd rule must produce an output with the same "
+                            "shape/dtypes as the args tuple of the primal function "
+                            f"{self.__name__}: "
+                            f"for argument {i} it produced {aval_str(ct_x)} where the input is "
+                            f"{aval_str(x)}."
+                        )
+                    flat.append(ct_x)
             return flat
 
         jvp_fn = None

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import tree
 from .api import jvp, vjp
+from .dtypes import float0
 
 __all__ = ["check_grads", "check_jvp", "check_vjp", "numerical_jvp"]
 
@@ -22,24 +23,40 @@ def _tol(dtype, atol, rtol):
 
 
 def _leaves(x):
-    return [np.asarray(v) for v in tree.leaves(x)]
+    # float0 (the tangent of an integer value) holds no data: it counts as zeros
+    return [
+        np.zeros(np.shape(v)) if np.asarray(v).dtype == float0 else np.asarray(v)
+        for v in tree.leaves(x)
+    ]
 
 
 def _random_like(rng, args):
-    return tree.map(lambda a: rng.normal(size=np.shape(a)).astype(np.result_type(a, np.float64)
-                                          if not np.issubdtype(np.asarray(a).dtype, np.floating)
-                                          else np.asarray(a).dtype), args)
+    """Random directions; integer and boolean values get float0 (they do not move)."""
+
+    def one(a):
+        dt = np.asarray(a).dtype
+        if not np.issubdtype(dt, np.inexact):
+            return np.zeros(np.shape(a), float0)
+        return rng.normal(size=np.shape(a)).astype(dt)
+
+    return tree.map(one, args)
 
 
 def _axpy(a, x, y):
-    return tree.map(lambda xi, yi: yi + a * xi, x, y)
+    return tree.map(lambda xi, yi: yi if np.asarray(xi).dtype == float0 else yi + a * xi, x, y)
 
 
 def numerical_jvp(f: Callable, args: Sequence, tangents: Sequence, eps: float = 1e-4):
     """Central difference (f(x + eps t) - f(x - eps t)) / 2 eps, on pytrees."""
     plus = f(*_axpy(eps, tangents, args))
     minus = f(*_axpy(-eps, tangents, args))
-    return tree.map(lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps), plus, minus)
+    return tree.map(
+        lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps)
+        if np.issubdtype(np.asarray(p).dtype, np.inexact)
+        else np.zeros(np.shape(p)),  # integer outputs do not move
+        plus,
+        minus,
+    )
 
 
 class GradCheckError(AssertionError):

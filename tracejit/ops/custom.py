@@ -19,6 +19,10 @@ from ..trace import Primitive, TraceError, eval_ir, trace_to_ir
 from .common import UndefinedPrimal, is_float, shape_of
 
 
+class NoJVPRuleError(TraceError, TypeError):
+    """Forward mode reached a custom_vjp function without a JVP rule (a TypeError, as JAX)."""
+
+
 def _tf():
     from .. import transforms
     from ..transforms.partial_eval import partial_eval_ir
@@ -63,7 +67,7 @@ def _custom_jvp_vmap(args, dims, *, fun_ir, jvp_fn):
 
     def batched_jvp(primals, tangents):
         # a tangent is batched exactly when its primal is (same shape); outputs at axis 0
-        from ..api import vmap
+        from ..batching import vmap
 
         def one(*a):
             outs, touts = jvp_fn(list(a[:n]), list(a[n:]))
@@ -123,7 +127,7 @@ def _custom_vjp_vmap(args, dims, *, fun_ir, fwd, bwd, jvp_fn):
     size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
     args = [moveaxis_to(a, d, 0) for a, d in zip(args, dims)]
     d0 = [None if d is None else 0 for d in dims]
-    from ..api import vmap
+    from ..batching import vmap
 
     def bfwd(primals):
         outs, res = vmap(lambda *a: tuple(fwd(list(a))), in_axes=tuple(d0), out_axes=0,
@@ -174,8 +178,9 @@ def _lin_split(args, num_primals, num_res):
 def _custom_lin_impl(*args, bwd, jvp_fn, num_primals, num_res, float_in, out_avals):
     primals, _, tans = _lin_split(args, num_primals, num_res)
     if jvp_fn is None:
-        raise TraceError(
-            "forward-mode differentiation (jvp, jacfwd, linearize) of a custom_vjp function "
+        raise NoJVPRuleError(
+            "can't apply forward-mode autodiff (jvp) to a custom_vjp function. "
+            "Forward-mode differentiation (jvp, jacfwd, linearize) of a custom_vjp function "
             "needs a JVP rule: add one with f.defjvp(...), or use reverse mode (grad, vjp)"
         )
     it = iter(tans)
