@@ -81,6 +81,7 @@ def test_keys_split_fold_in_agree_with_threefry():
     _assert_same(tr.fold_in(KEY, 9), _threefry.fold_in(KEY, 9))
     # the partitionable scheme: fold_in(key, i) is split(key, n)[i]
     _assert_same(tr.fold_in(KEY, 3), tr.split(KEY, 5)[3])
+    _assert_same(tj.vmap(lambda i: tr.fold_in(KEY, i))(np.arange(5)), tr.split(KEY, 5))
     assert tr.split(KEY).shape == (2, 2) and tr.split(KEY, (2, 3)).shape == (2, 3, 2)
 
 
