@@ -200,9 +200,9 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
 
     The maximum is subtracted first (and held constant for differentiation), so there is
     no overflow; -inf entries contribute exp(-inf) = 0 to the value and exactly 0 to the
-    gradient, and an all -inf slice gives -inf with gradient 0 (JAX: NaN). With ``b``, entries where b == 0 are
-    ignored; a negative sum gives NaN unless ``return_sign``, which returns
-    ``(log|sum|, sign)``.
+    gradient, and an all -inf slice gives -inf with gradient 0 (JAX: NaN). With ``b``,
+    entries where b == 0 are ignored; a negative sum gives NaN unless ``return_sign``,
+    which returns ``(log|sum|, sign)``.
     """
     a = _inexact(a)
     if where is not None:
