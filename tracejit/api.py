@@ -28,6 +28,7 @@ from ._argcheck import (
 from .ir import IR, ShapedArray
 from .trace import Tracer, eval_ir, trace_to_ir, user_src
 from .transforms import jvp_ir, linearize_ir, transpose_ir
+from .transforms.transpose import backward_pass
 
 __all__ = [
     "make_ir",
@@ -140,6 +141,13 @@ def eval_shape(f: Callable, *args, **kwargs):
 # forward mode
 
 
+def _rule_values(ir: IR, values: list):
+    """The inputs' values if ir calls user rules (custom_jvp, custom_vjp), which may branch
+    on concrete values as outside jit in JAX; else None (tracing on avals costs less)."""
+    user = any(e.prim.name in ("custom_jvp_call", "custom_vjp_call") for e in ir.eqns)
+    return values if user else None
+
+
 def _jvp_flat(f: Callable, primals: Sequence, t_leaves: list):
     """f's flat outputs, their tangents (zeros of the output's dtype where none flows)
     and f's output treedef. Tangents of integer primals are ignored (float0)."""
@@ -147,7 +155,7 @@ def _jvp_flat(f: Callable, primals: Sequence, t_leaves: list):
         check_tangent(p, t)
     ir, closure, leaves, out_tree = trace_fn(f, primals)
     nz = [False] * len(closure) + [is_diff(_dtype(p)) for p in leaves]
-    jir, out_nz = jvp_ir(ir, nz)
+    jir, out_nz = jvp_ir(ir, nz, primals=_rule_values(ir, closure + leaves))
     tans = [_cast_like(as_array(t), p) for t, p in zip(t_leaves, leaves) if is_diff(_dtype(p))]
     res = eval_ir(jir, closure + leaves + tans)
     outs, touts = res[: len(ir.outs)], iter(res[len(ir.outs) :])
@@ -229,7 +237,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     ir, closure, leaves, out_tree = trace_fn(_aux_split(fun) if has_aux else fun, primals)
     k = len(closure)
     nz = [False] * k + [is_diff(_dtype(p)) for p in leaves]
-    jir, out_nz = jvp_ir(ir, nz)
+    jir, out_nz = jvp_ir(ir, nz, primals=_rule_values(ir, closure + leaves))
     primal_ir, lin_ir, n_res = linearize_ir(jir, len(ir.invars), len(ir.outs))
     res = eval_ir(primal_ir, closure + leaves)
     outs, residuals = res[: len(ir.outs)], res[len(ir.outs) :]
@@ -280,13 +288,16 @@ def _vjp(f: Callable, primals, has_aux: bool, int_zeros: Callable):
     ir, closure, leaves, out_tree = trace_fn(_aux_split(f) if has_aux else f, primals)
     k = len(closure)
     nz = [False] * k + [is_diff(_dtype(p)) for p in leaves]
-    jir, out_nz = jvp_ir(ir, nz)
+    values = _rule_values(ir, closure + leaves)
+    jir, out_nz = jvp_ir(ir, nz, primals=values)
     n_out = len(ir.outs)
     primal_ir, lin_ir, n_res = linearize_ir(jir, len(ir.invars), n_out)
     res = eval_ir(primal_ir, closure + leaves)
     outs, residuals = res[:n_out], res[n_out:]
     n_tan = sum(nz)
-    t_ir = transpose_ir(lin_ir, [False] * n_res + [True] * n_tan)
+    linear = [False] * n_res + [True] * n_tan
+    # with user rules, transpose on the residuals' values (a bwd may branch on them)
+    t_ir = transpose_ir(lin_ir, linear) if values is None else None
     in_tree = tree.structure(tuple(primals))
     main_tree = out_tree.children()[0] if has_aux else out_tree
     n_main = main_tree.num_leaves
@@ -304,7 +315,12 @@ def _vjp(f: Callable, primals, has_aux: bool, int_zeros: Callable):
             check_cotangent(c, o)
         ct_leaves = ct_leaves + [_zeros_like(o) for o in outs[n_main:]]
         cts = [_cast_like(as_array(c), o) for c, o, z in zip(ct_leaves, outs, out_nz) if z]
-        cts_in = iter(eval_ir(t_ir, list(residuals) + cts)) if n_tan else iter(())
+        if not n_tan:
+            cts_in = iter(())
+        elif t_ir is None:
+            cts_in = iter(backward_pass(lin_ir, linear, list(residuals), cts))
+        else:
+            cts_in = iter(eval_ir(t_ir, list(residuals) + cts))
         full = [next(cts_in) if z else int_zeros(p) for p, z in zip(leaves, nz[k:])]
         return tree.unflatten(in_tree, full)
 

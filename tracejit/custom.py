@@ -82,11 +82,13 @@ def _merge(nondiff, diff, nondiff_argnums, n):
 
 
 def _trace_flat(f, diff_args):
-    """Trace f over the flattened diff args; returns (ir, closure, leaves, in_tree, out_tree)."""
+    """Trace f over the flattened diff args; returns (ir, closure, leaves, in_tree, out_tree).
+    Concrete arguments are traced with their values, so f may branch on them (as in JAX
+    outside jit)."""
     leaves, in_tree = tree.flatten(tuple(diff_args))
     leaves = [as_array(x) for x in leaves]
     out = _Out()
-    ir, closure = trace_to_ir(flatten_fun(f, in_tree, out), [_aval(x) for x in leaves])
+    ir, closure = trace_to_ir(flatten_fun(f, in_tree, out), leaves)
     return ir, closure, leaves, in_tree, out.treedef
 
 

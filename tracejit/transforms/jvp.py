@@ -10,12 +10,14 @@ from ..ops.elementwise import _bcast_to, add
 from ..trace import _SRC, TraceError, bind, trace_to_ir
 
 
-def jvp_ir(ir: IR, nonzeros, instantiate=False) -> tuple[IR, list[bool]]:
+def jvp_ir(ir: IR, nonzeros, instantiate=False, primals=None) -> tuple[IR, list[bool]]:
     """IR (xs) -> ys  becomes  IR (xs, ts) -> (ys, J ts), one tangent per nonzero input.
 
     Tangents of inputs not in `nonzeros` are symbolic zeros and cost nothing; the second
     result says which outputs got a (possibly) nonzero tangent, in the order emitted.
     `instantiate[k]` (or True for all) forces a tangent output k, as zeros if need be.
+    `primals` (optional) are the inputs' values: the program is then traced on them, so
+    user rules (custom_jvp, custom_vjp) may branch on concrete values, as outside jit.
     """
     n = len(ir.invars)
     nonzeros = list(nonzeros)
@@ -34,7 +36,8 @@ def jvp_ir(ir: IR, nonzeros, instantiate=False) -> tuple[IR, list[bool]]:
         return list(outs) + [t for t in touts if t is not None]
 
     tan_avals = [v.aval for v, nz in zip(ir.invars, nonzeros) if nz]
-    new, closure = trace_to_ir(fn, list(ir.in_avals) + tan_avals)
+    ins = list(ir.in_avals) if primals is None else list(primals)
+    new, closure = trace_to_ir(fn, ins + tan_avals)
     assert not closure, "jvp_ir: a rule closed over an outer tracer"
     return new, out_nz
 
