@@ -32,6 +32,7 @@ import numpy as np
 
 import tracejit as tj
 import tracejit.numpy as tnp
+from tracejit import nn
 
 # %% [markdown]
 # ## The kink table
@@ -42,15 +43,13 @@ import tracejit.numpy as tnp
 
 
 # %%
-def relu(x):  # relu as the nn libraries define it: 0 at and below the kink
-    return tnp.where(x > 0, x, 0.0)
-
-
 ties = np.array([1.0, 3.0, 3.0, 3.0])
 table = [
     # (expression, function, point, argnums, convention, what JAX gives)
-    ("relu(x), x=0", relu, (0.0,), 0, 0.0, "0 (jax.nn.relu)"),
+    ("nn.relu(x), x=0", nn.relu, (0.0,), 0, 0.0, "0"),
     ("maximum(x, 0), x=0", lambda x: tnp.maximum(x, 0.0), (0.0,), 0, 0.5, "0.5"),
+    ("nn.leaky_relu, x=0", nn.leaky_relu, (0.0,), 0, 0.01, "1"),
+    ("nn.hard_tanh, x=1", nn.hard_tanh, (1.0,), 0, 0.0, "1"),
     ("abs(x), x=0", tnp.abs, (0.0,), 0, 0.0, "1"),
     ("sign(x), x=0", tnp.sign, (0.0,), 0, 0.0, "0"),
     ("maximum(x, y), x=y", tnp.maximum, (1.0, 1.0), (0, 1), (0.5, 0.5), "(0.5, 0.5)"),
@@ -72,7 +71,7 @@ def fmt(v):
     return f"{a:.3g}" if a.ndim == 0 else "[" + " ".join(f"{e:.2g}" for e in a) + "]"
 
 
-print(f"{'expression':20} {'grad (reverse)':20} {'jacfwd (forward)':20} JAX gives")
+print(f"{'expression':20} {'grad (reverse)':20} {'jacfwd (forward)':20} JAX gives (jax.nn, jnp)")
 for name, fn, args, argnums, want, jax_says in table:
     rev = tj.grad(fn, argnums=argnums)(*args)
     fwd = tj.jacfwd(fn, argnums=argnums)(*args)
@@ -84,13 +83,16 @@ for name, fn, args, argnums, want, jax_says in table:
 # Three things to read from it:
 #
 # * **The convention applies per primitive, and composites inherit it through the chain
-#   rule.** `relu` written as `where(x > 0, x, 0)` has derivative 0 at 0, the
-#   minimum-norm subgradient of relu. Written as `maximum(x, 0)` it is a tie of
-#   `maximum`, whose minimum-norm subgradient *in both arguments* is (½, ½); the
-#   constant 0 drops its half, leaving ½. `clip` is `maximum` then `minimum`, so it too
-#   gives ½ at each bound. JAX behaves the same way (its `jax.nn.relu` has a custom rule
-#   for exactly this reason).
-# * **Where tracejit and JAX differ: `abs` and `norm` at 0.** JAX's `abs` uses the
+#   rule.** `nn.relu` has derivative 0 at 0, the minimum-norm subgradient of relu (the
+#   slopes there are [0, 1]). Written as `maximum(x, 0)` it is a tie of `maximum`, whose
+#   minimum-norm subgradient *in both arguments* is (½, ½); the constant 0 drops its
+#   half, leaving ½. `clip` is `maximum` then `minimum`, so it too gives ½ at each bound.
+#   JAX behaves the same way on these (its `jax.nn.relu` has a custom rule for exactly
+#   this reason).
+# * **`tracejit.nn` activations follow the convention at their kinks**: `leaky_relu` at 0
+#   takes the slope nearest zero of {0.01, 1}, `hard_tanh` at ±1 takes 0 from {0, 1}.
+#   JAX's versions pick the slope of one side (1 in both cases).
+# * **Other differences from JAX: `abs` and `norm` at 0.** JAX's `abs` uses the
 #   derivative of the `x ≥ 0` side, 1; tracejit takes 0, the middle of [-1, 1]. JAX's
 #   `norm` computes `sqrt(sum(x**2))`, whose derivative at 0 is `inf · 0 = NaN`;
 #   tracejit gives 0, the minimum-norm subgradient (every vector in the unit ball is a
@@ -104,7 +106,7 @@ for name, fn, args, argnums, want, jax_says in table:
 
 # %%
 kinked = [
-    ("relu", relu, 0.0),
+    ("nn.relu", nn.relu, 0.0),
     ("maximum(x, 0)", lambda x: tnp.maximum(x, 0.0), 0.0),
     ("abs", tnp.abs, 0.0),
     ("clip(x, -1, 1)", lambda x: tnp.clip(x, -1.0, 1.0), 1.0),
@@ -296,13 +298,13 @@ assert caught is not None
 # %% [markdown]
 # `check_grads` also knows about kinks: finite differences straddling a kink are
 # meaningless, so when a check fails it retries once at a point nudged slightly away
-# (`nudge=True`, the default). `relu` at exactly 0 passes for that reason; with
+# (`nudge=True`, the default). `nn.relu` at exactly 0 passes for that reason; with
 # `nudge=False` the finite difference (½) disagrees with the convention (0).
 
 # %%
-tj.check_grads(relu, (np.array([0.0, 1.0]),), order=1)
+tj.check_grads(nn.relu, (np.array([0.0, 1.0]),), order=1)
 try:
-    tj.check_grads(relu, (np.array([0.0, 1.0]),), order=1, nudge=False)
+    tj.check_grads(nn.relu, (np.array([0.0, 1.0]),), order=1, nudge=False)
     at_kink_fails = False
 except AssertionError:
     at_kink_fails = True
