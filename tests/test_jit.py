@@ -356,3 +356,23 @@ if os.environ.get("TRACEJIT_TEST_SLOW"):  # pragma: no cover - the whole case li
         kernel = compile_kernel(low, low.param_avals)
         got = kernel(*low.consts, *[np.require(a, requirements=("C", "W")) for a in args])
         _check(ir, args, got, prims)
+
+
+def test_generated_source_runs_with_numba_disabled(tmp_path):
+    """NUMBA_DISABLE_JIT=1 runs the generated module as plain Python (for debugging)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, tracejit as tj, tracejit.numpy as tnp\n"
+        "f = tj.jit(tj.grad(lambda x: tnp.sum(tnp.tanh(x) * tnp.exp(-x * x))))\n"
+        "x = np.linspace(-1, 1, 7)\n"
+        "f.compile(x)\n"
+        "assert not hasattr(f._last.kernel, 'py_func')\n"
+        "want = tj.grad(lambda x: tnp.sum(tnp.tanh(x) * tnp.exp(-x * x)))(x)\n"
+        "assert np.allclose(f(x), want, rtol=1e-12)\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", TRACEJIT_CACHE_DIR=str(tmp_path), PYTHONPATH=root)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

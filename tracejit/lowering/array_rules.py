@@ -66,7 +66,7 @@ def _reshape(gen, eqn):
         src = gen.scalar(x) if x.aval.ndim == 0 else f"{gen.array(x)}.ravel()[0]"
         gen.bind(out, src, eqn)
     elif x.aval.ndim == 0:
-        gen.bind(out, f"np.full({gen.shape_text(out)}, {gen.scalar(x)})", eqn)
+        gen.bind(out, f"kernels.full({gen.shape_text(out)}, {gen.scalar(x)})", eqn)
     else:
         gen.bind(out, f"{gen.array(x)}.reshape({gen.shape_text(out)})", eqn)
 
@@ -102,14 +102,14 @@ def _mat(gen, v, contract_axis, want_contract_last) -> str:
 def _dot_2d(gen, eqn, x, y, xc, yc, out) -> bool:
     if not xc:  # outer product (1-D x 1-D) only
         if x.aval.ndim == 1 and y.aval.ndim == 1:
-            gen.bind(out, f"np.outer({gen.array(x)}, {gen.array(y)})", eqn)
+            gen.bind(out, f"kernels.outer({gen.array(x)}, {gen.array(y)})", eqn)
             return True
         return False
     if x.aval.ndim == 0 or y.aval.ndim == 0:
         return False
     xm = _mat(gen, x, xc[0], True)
     ym = _mat(gen, y, yc[0], False)
-    gen.bind(out, f"np.dot({xm}, {ym})", eqn)
+    gen.bind(out, f"kernels.dot({xm}, {ym})", eqn)
     return True
 
 
@@ -122,7 +122,7 @@ def _dot_batched(gen, eqn, x, y, xk, yk, out):
     gen.line(f"for {b} in range({gen.dim(x, 0)}):")
     xm = f"{gen.array(x)}[{b}]" + ("" if xk == 2 else ".T")
     ym = f"{gen.array(y)}[{b}]" + ("" if yk == 1 else ".T")
-    gen.line(f"    {gen.array(out)}[{b}] = np.dot({xm}, {ym})")
+    gen.line(f"    {gen.array(out)}[{b}] = kernels.dot({xm}, {ym})")
     gen.done(out)
 
 
@@ -233,9 +233,9 @@ def _sort(gen, eqn):
         for k in reversed(range(num_keys)):
             key = _at(gen.array(xs[k]), lane)
             if k == num_keys - 1:
-                gen.line(f"{perm} = np.argsort({key}, kind='mergesort')")
+                gen.line(f"{perm} = kernels.argsort({key})")
             else:
-                gen.line(f"{perm} = {perm}[np.argsort({key}[{perm}], kind='mergesort')]")
+                gen.line(f"{perm} = {perm}[kernels.argsort({key}[{perm}])]")
         for x, o in zip(xs, outs, strict=True):
             gen.line(f"{_at(gen.array(o), lane)} = {_at(gen.array(x), lane)}[{perm}]")
     for o in outs:

@@ -207,6 +207,8 @@ def compile_kernel(lowered: Lowered, in_avals):
             path = write_module(lowered, directory)
             module = _import(path, name)
             disp = getattr(module, lowered.name)
+            if not hasattr(disp, "compile"):  # NUMBA_DISABLE_JIT=1: the source as Python
+                return disp
             disp.compile(sig)
             break
         except Exception as err:  # noqa: BLE001 - Numba raises many kinds; none may escape

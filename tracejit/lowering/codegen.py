@@ -46,7 +46,10 @@ _HELPER_CALL = re.compile(
     + r")\("
 )
 
-PARALLEL_MIN_SIZE = 1 << 16  # a fused loop nest this large runs its outer loop with prange
+# A fused loop nest this large runs its outer loop with prange. Numba's parallel region
+# costs ~10-20 µs a call and its parallel compiler pipeline ~50% more compile time, so
+# only loop nests of a few hundred µs (a quarter million elements) are worth it.
+PARALLEL_MIN_SIZE = 1 << 18
 
 _RESERVED = set(keyword.kwlist) | set(dir(builtins)) | {"np", "math", "numba", "prange", "kernels"}
 
@@ -225,6 +228,8 @@ class _Gen:
             else "return ()"
         )
         text = "\n".join(code for _, code, _ in self.lines)
+        if "kernels." in text:
+            self.use("tracejit.lowering", "kernels")
         for fn in set(_HELPER_CALL.findall(text)):
             module = "tracejit._threefry" if fn == "erfinv_scalar" else "tracejit.lowering.vmath"
             self.use(module, fn)
@@ -293,7 +298,7 @@ class _Gen:
 
     def out_expr(self, a) -> str:
         if type(a) is Lit:
-            return f"np.full((), {render_lit(a.val)})"
+            return f"kernels.full((), {render_lit(a.val)})"
         if self.kind.get(a.id) == "scalar":
             name = self.tmp("r")
             self.line(f"{name} = np.empty((), {np_dtype(a.aval.dtype)})")
@@ -482,15 +487,15 @@ class _Gen:
         if m.prim.name in ARG_REDUCE:
             ident, _ = ARG_REDUCE[m.prim.name]
             if array:
-                self.line(f"{self.array(v)}_v = np.full({shape}, {ident(x_dt)})")
-                self.line(f"{self.array(v)} = np.full({shape}, -1, {np_dtype(dt)})")
+                self.line(f"{self.array(v)}_v = kernels.full({shape}, {ident(x_dt)})")
+                self.line(f"{self.array(v)} = kernels.full({shape}, {np_dtype(dt)}(-1))")
             else:
                 self.line(f"{self.scalar(v)}v = {ident(x_dt)}")
                 self.line(f"{self.scalar(v)}i = -1")
             return
         ident, _ = REDUCE[m.prim.name]
         if array:
-            self.line(f"{self.array(v)} = np.full({shape}, {ident(dt)}, {np_dtype(dt)})")
+            self.line(f"{self.array(v)} = kernels.full({shape}, {_typed(ident(dt), dt)})")
         else:
             self.line(f"{self.scalar(v)} = {ident(dt)}")
 
@@ -563,6 +568,12 @@ def _packable(outs) -> bool:
         return False
     (aval,) = avals
     return aval.ndim >= 1 and None not in aval.shape and len(outs) * aval.size <= PACK_MAX_SIZE
+
+
+def _typed(text: str, dt) -> str:
+    """An identity's text with dtype dt (kernels.full takes the dtype from the value;
+    literals are typed already, except infinities)."""
+    return f"{np_dtype(dt)}({text})" if "inf" in text and np.dtype(dt) != np.float64 else text
 
 
 def _holds_ir(v) -> bool:

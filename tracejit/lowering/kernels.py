@@ -1,7 +1,11 @@
-"""Helper kernels called by generated code: one matrix of a linear-algebra primitive.
+"""Helpers called by generated code, compiled once per machine (`cache=True`).
 
-Each takes and returns C-contiguous arrays for one (m, n) matrix; the generated code
-loops over batch dimensions. They follow the primitives' impls in ops/linalg.py: the
+A NumPy call inside a generated kernel makes Numba compile NumPy's implementation again
+in every process that compiles a kernel (np.dot's takes a second or more); a call of a
+helper here links machine code from the disk cache instead. So heavy NumPy calls go
+through here: `dot`, `full`, `argsort`, and one matrix of each linear-algebra primitive
+(generated code loops over batch dimensions; the helpers take and return C-contiguous
+arrays for one (m, n) matrix). They follow the primitives' impls in ops/linalg.py: the
 operand is symmetrised where the impl does, and a matrix LAPACK rejects gives NaN
 outputs, never an exception. `np.linalg` inside Numba calls LAPACK through SciPy.
 Plain Python functions when NUMBA_DISABLE_JIT=1 (and under python_function).
@@ -11,6 +15,29 @@ import numba
 import numpy as np
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+
+@_jit
+def dot(a, b):
+    """np.dot of 1-D or 2-D operands (BLAS; a transposed view is passed to BLAS as such)."""
+    return np.dot(a, b)
+
+
+@_jit
+def outer(a, b):
+    return np.outer(a, b)
+
+
+@_jit
+def full(shape, value):
+    """An array of `shape` filled with `value`, of value's type."""
+    return np.full(shape, value)
+
+
+@_jit
+def argsort(x):
+    """A stable argsort of a 1-D array (NaN last, as NumPy)."""
+    return np.argsort(x, kind="mergesort")
 
 
 @_jit
