@@ -33,6 +33,7 @@ import tracejit.numpy as tnp
 # `tj.grad(f)` returns a function that computes the derivative of a scalar function.
 # It composes with itself, so `grad(grad(f))` is the second derivative.
 
+
 # %%
 def f(x):
     return tnp.tanh(x) * tnp.exp(-0.1 * x**2)
@@ -96,6 +97,7 @@ assert np.allclose(per_example, 2 * (X @ w - y)[:, None] * X)
 # (shape and dtype only) and recording each primitive operation. `make_ir` shows the
 # result. Each line is one equation, with the source line it came from.
 
+
 # %%
 def mse(w, x, y):
     return tnp.mean((x @ w - y) ** 2)
@@ -140,6 +142,7 @@ print(grad_mse.source)
 #
 # Put it together: a jitted update step for least squares.
 
+
 # %%
 @tj.jit
 def step(w, X, y):
@@ -170,6 +173,7 @@ assert np.allclose(w_fit, w_lstsq, atol=1e-3)
 # a few microseconds of call overhead per operation; the compiled function pays it
 # once. On large arrays the fused loop avoids writing temporaries.
 # (Best of seven batches; on a busy machine, read them as rough ratios.)
+
 
 # %%
 def softplus_loss(x):

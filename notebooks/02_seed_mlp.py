@@ -106,13 +106,15 @@ print(f"traced and compiled in {time.perf_counter() - t0:.2f} s")
 params, opt_state = params0, opt.init(params0)
 losses = []
 t0 = time.perf_counter()
-for i in range(500):
+for _ in range(500):
     params, opt_state, loss = train_step(params, opt_state, x_train, y_train)
     losses.append(float(loss))
 train_time = time.perf_counter() - t0
 print(f"500 steps in {train_time:.2f} s; loss {losses[0]:.3f} -> {losses[-1]:.3f}")
-print(f"accuracy: train {accuracy(params, x_train, y_train):.3f}, "
-      f"test {accuracy(params, x_test, y_test):.3f}")
+print(
+    f"accuracy: train {accuracy(params, x_train, y_train):.3f}, "
+    f"test {accuracy(params, x_test, y_test):.3f}"
+)
 
 assert losses[-1] < 0.25 * losses[0]
 assert accuracy(params, x_test, y_test) > 0.95

@@ -244,8 +244,10 @@ plt.show()
 
 assert np.allclose(f_clipped(t), f_plain(t))  # forward unchanged
 assert np.allclose(g_clip, 3 * np.cos(3 * t) * np.clip(2.0, -0.75, 0.75))
-assert np.allclose(tj.jit(tj.grad(lambda x: 2 * clip_gradient(-0.75, 0.75, tnp.sin(3 * x))))(1.0),
-                   3 * np.cos(3.0) * 0.75)
+assert np.allclose(
+    tj.jit(tj.grad(lambda x: 2 * clip_gradient(-0.75, 0.75, tnp.sin(3 * x))))(1.0),
+    3 * np.cos(3.0) * 0.75,
+)
 
 # %% [markdown]
 # The cotangent arriving at `clip_gradient` is 2 (from the `2 ·`), which is clipped to

@@ -14,7 +14,8 @@
 # A VAE (Kingma & Welling 2014) learns an encoder `q(z | x)` and a decoder `p(x | z)`
 # by maximising the evidence lower bound
 #
-# $$\mathrm{ELBO}(x) = \mathbb{E}_{q(z|x)}[\log p(x \mid z)] - \mathrm{KL}(q(z \mid x)\,\|\,\mathcal N(0, I)).$$
+# $$\mathrm{ELBO}(x) = \mathbb{E}_{q(z|x)} \log p(x|z)
+#   - \mathrm{KL}(q(z|x) \,\|\, \mathcal N(0, I)).$$
 #
 # The expectation is estimated with one sample, drawn with the **reparameterisation
 # trick**: `z = μ + σ ⊙ ε` with `ε ~ N(0, I)` from `tracejit.random`, so the sample is a
@@ -60,6 +61,7 @@ x_all = images.reshape(len(images), 64)
 perm = np.random.default_rng(0).permutation(len(x_all))
 x_train, x_test = x_all[perm[:1500]], x_all[perm[1500:]]
 print(f"{source}: {len(x_train)} training and {len(x_test)} test images of 8×8 pixels")
+
 
 def tile(flat_images, cols):
     """Images of 64 pixels as one picture, `cols` per row, a blank pixel between them."""
@@ -132,7 +134,7 @@ print(f"traced and compiled in {time.perf_counter() - t0:.2f} s")
 order_rng = np.random.default_rng(1)
 history = []  # (epoch mean loss, reconstruction, KL)
 t0 = time.perf_counter()
-for epoch in range(EPOCHS):
+for _ in range(EPOCHS):
     order = order_rng.permutation(len(x_train))
     sums = np.zeros(3)
     for i in range(0, len(x_train), BATCH):
@@ -141,8 +143,10 @@ for epoch in range(EPOCHS):
         sums += (loss, rec, kl)
     history.append(sums / (len(x_train) // BATCH))
 history = np.array(history)
-print(f"{EPOCHS} epochs in {time.perf_counter() - t0:.2f} s; "
-      f"-ELBO {history[0, 0]:.1f} -> {history[-1, 0]:.1f} nats per image")
+print(
+    f"{EPOCHS} epochs in {time.perf_counter() - t0:.2f} s; "
+    f"-ELBO {history[0, 0]:.1f} -> {history[-1, 0]:.1f} nats per image"
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))

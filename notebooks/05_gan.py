@@ -68,8 +68,9 @@ params_d = init_d(k_d, (-1, 2))[1]
 
 def d_loss(params_d, params_g, real, noise):
     fake = generate(params_g, noise)
-    return (tnp.mean(nn.softplus(-discriminate(params_d, real)))
-            + tnp.mean(nn.softplus(discriminate(params_d, fake))))
+    return tnp.mean(nn.softplus(-discriminate(params_d, real))) + tnp.mean(
+        nn.softplus(discriminate(params_d, fake))
+    )
 
 
 def g_loss(params_g, params_d, noise):
@@ -114,15 +115,17 @@ losses = []
 t0 = time.perf_counter()
 for step in range(1, 1501):
     params_d, params_g, state_d, state_g, key, loss_d, loss_g = train_step(
-        params_d, params_g, state_d, state_g, key)
+        params_d, params_g, state_d, state_g, key
+    )
     losses.append((float(loss_d), float(loss_g)))
     if step % 300 == 0:
         snapshots[step] = generate(params_g, fixed_noise)
 print(f"1500 steps in {time.perf_counter() - t0:.2f} s")
 
 # %%
-fig, axes = plt.subplots(1, len(snapshots), figsize=(2.3 * len(snapshots), 2.5),
-                         sharex=True, sharey=True)
+fig, axes = plt.subplots(
+    1, len(snapshots), figsize=(2.3 * len(snapshots), 2.5), sharex=True, sharey=True
+)
 for ax, (step, x) in zip(axes, snapshots.items()):
     ax.scatter(*target.T, s=1, color="0.8")
     ax.scatter(*x.T, s=1, color="C3")
@@ -163,8 +166,8 @@ ring_distance = np.mean(np.abs(r - RADIUS))
 mode = np.round(np.arctan2(x[:, 1], x[:, 0]) / (2 * np.pi / MODES)).astype(int) % MODES
 near = np.abs(r - RADIUS) < 0.3
 share = np.bincount(mode[near], minlength=MODES) / len(x)
-r0 = np.linalg.norm(snapshots[0], axis=1)
-print(f"mean distance to the ring: {ring_distance:.3f} (untrained: {np.mean(np.abs(r0 - RADIUS)):.3f})")
+untrained = np.mean(np.abs(np.linalg.norm(snapshots[0], axis=1) - RADIUS))
+print(f"mean distance to the ring: {ring_distance:.3f} (untrained: {untrained:.3f})")
 print("share of samples near each mode:", np.round(share, 3))
 
 assert ring_distance < 0.25

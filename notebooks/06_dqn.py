@@ -62,10 +62,17 @@ class CartPole:
         pml = self.pole_mass * self.half_length
         tmp = (force + pml * theta_dot**2 * sin) / total
         theta_acc = (self.gravity * sin - cos * tmp) / (
-            self.half_length * (4 / 3 - self.pole_mass * cos**2 / total))
+            self.half_length * (4 / 3 - self.pole_mass * cos**2 / total)
+        )
         x_acc = tmp - pml * theta_acc * cos / total
-        self.state = np.array([x + self.dt * x_dot, x_dot + self.dt * x_acc,
-                               theta + self.dt * theta_dot, theta_dot + self.dt * theta_acc])
+        self.state = np.array(
+            [
+                x + self.dt * x_dot,
+                x_dot + self.dt * x_acc,
+                theta + self.dt * theta_dot,
+                theta_dot + self.dt * theta_acc,
+            ]
+        )
         self.t += 1
         failed = abs(self.state[0]) > 2.4 or abs(self.state[2]) > 12 * np.pi / 180
         return self.state.copy(), 1.0, failed, self.t >= self.max_steps
@@ -154,8 +161,13 @@ opt_state = opt.init(params)
 target_params = params
 
 t0 = time.perf_counter()
-example_batch = (np.zeros((BATCH, 4)), np.zeros(BATCH, np.int64), np.zeros(BATCH),
-                 np.zeros((BATCH, 4)), np.zeros(BATCH))
+example_batch = (
+    np.zeros((BATCH, 4)),
+    np.zeros(BATCH, np.int64),
+    np.zeros(BATCH),
+    np.zeros((BATCH, 4)),
+    np.zeros(BATCH),
+)
 train_step.compile(params, target_params, opt_state, *example_batch)
 greedy_action.compile(params, np.zeros(4))
 print(f"traced and compiled in {time.perf_counter() - t0:.2f} s")
@@ -175,7 +187,8 @@ while steps < MAX_STEPS:
         s, ret, done, steps = s_next, ret + r, failed or timeout, steps + 1
         if buffer.size >= WARMUP:
             params, opt_state, loss = train_step(
-                params, target_params, opt_state, *buffer.sample(BATCH))
+                params, target_params, opt_state, *buffer.sample(BATCH)
+            )
             losses.append(float(loss))
         if steps % TARGET_EVERY == 0:
             target_params = params
@@ -185,8 +198,10 @@ while steps < MAX_STEPS:
         best = (average, params)
     if len(returns) >= 20 and average >= 180:
         break
-print(f"{len(returns)} episodes, {steps} steps in {time.perf_counter() - t0:.1f} s; "
-      f"best 20-episode average return {best[0]:.1f}")
+print(
+    f"{len(returns)} episodes, {steps} steps in {time.perf_counter() - t0:.1f} s; "
+    f"best 20-episode average return {best[0]:.1f}"
+)
 
 # %% [markdown]
 # ## The return curve

@@ -307,8 +307,10 @@ ax.set_ylabel("µs per call")
 ax.set_title(f"machine code ready after {ready_at:.2f} s")
 ax.legend()
 plt.show()
-print(f"{len(before)} interpreted calls (median {np.median(before) * 1e6:.0f} µs), "
-      f"then {len(after)} compiled calls (median {np.median(after) * 1e6:.0f} µs)")
+print(
+    f"{len(before)} interpreted calls (median {np.median(before) * 1e6:.0f} µs), "
+    f"then {len(after)} compiled calls (median {np.median(after) * 1e6:.0f} µs)"
+)
 
 # %% [markdown]
 # ### A new process loads from the disk cache

@@ -43,8 +43,10 @@ else:
 # %%
 if results:
     m = results["machine"]
-    print(f"CPU: {m['cpu'].get('model')} ({m['usable_cores']} usable cores), "
-          f"{m['memory_gb']} GB, load average {m['load_average'][0]:.2f} at start")
+    print(
+        f"CPU: {m['cpu'].get('model')} ({m['usable_cores']} usable cores), "
+        f"{m['memory_gb']} GB, load average {m['load_average'][0]:.2f} at start"
+    )
     print("threads per framework:", results["settings"].get("threads"))
     print("versions:", ", ".join(f"{k} {v}" for k, v in m["versions"].items() if v))
 
@@ -119,8 +121,13 @@ if results:
     bars = ax.barh(labels, ratios, color=["C2" if q <= 1 else "C3" for q in ratios])
     for bar, hatch, q, w in zip(bars, hatches, ratios, winners):
         bar.set_hatch(hatch)
-        ax.text(bar.get_width() * 1.05, bar.get_y() + bar.get_height() / 2,
-                f"{q:.2g}×" + ("" if q <= 1 else f" ({w})"), va="center", fontsize=8)
+        ax.text(
+            bar.get_width() * 1.05,
+            bar.get_y() + bar.get_height() / 2,
+            f"{q:.2g}×" + ("" if q <= 1 else f" ({w})"),
+            va="center",
+            fontsize=8,
+        )
     ax.axvline(1, color="black", lw=1)
     ax.set_xscale("log")
     ax.set_xlim(min(ratios) / 1.5, max(ratios) * 3)
@@ -132,8 +139,10 @@ if results:
     plt.show()
 
     n_fastest = sum(q <= 1 for q in ratios)
-    print(f"tracejit is the fastest on {n_fastest} of {len(ratios)} workloads; "
-          f"median ratio {np.median(ratios):.2f}×")
+    print(
+        f"tracejit is the fastest on {n_fastest} of {len(ratios)} workloads; "
+        f"median ratio {np.median(ratios):.2f}×"
+    )
 
 # %% [markdown]
 # ## Against NumPy
@@ -210,8 +219,11 @@ if results:
 
 # %%
 if results:
-    statuses = {r["label"]: r["cells"]["tracejit"]["status"] for r in rows if "tracejit" in r["cells"]}
-    print("tracejit cells:", {s: sum(v == s for v in statuses.values()) for s in set(statuses.values())})
+    statuses = {
+        r["label"]: r["cells"]["tracejit"]["status"] for r in rows if "tracejit" in r["cells"]
+    }
+    counts = {s: list(statuses.values()).count(s) for s in set(statuses.values())}
+    print("tracejit cells by status:", counts)
     wrong = [label for label, s in statuses.items() if s == "WRONG"]
     assert not wrong, f"tracejit disagrees with NumPy on {wrong}"
     assert all(c["median_s"] > 0 for r in rows for c in r["cells"].values() if c["status"] == "ok")
