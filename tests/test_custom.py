@@ -137,3 +137,19 @@ def test_check_grads_catches_a_wrong_rule():
     with pytest.raises(AssertionError, match="mismatch"):
         tj.check_grads(bad, (0.3,), order=1, modes=("fwd",), nudge=False)
     tj.check_grads(lambda x: tnp.sin(x) * x**2, (np.array([0.3, 1.2]),), order=2)
+
+
+def test_custom_vjp_with_jvp_rule_under_jacfwd():
+    @tj.custom_vjp
+    def f(x):
+        return tnp.sin(x)
+
+    f.defvjp(lambda x: (f(x), tnp.cos(x)), lambda c, g: (g * c,))
+
+    @f.defjvp
+    def _(p, t):
+        return f(p[0]), tnp.cos(p[0]) * t[0]
+
+    x = np.arange(3.0)
+    np.testing.assert_allclose(tj.jacfwd(f)(x), np.diag(np.cos(x)), atol=1e-15)
+    np.testing.assert_allclose(tj.jacrev(f)(x), np.diag(np.cos(x)), atol=1e-15)

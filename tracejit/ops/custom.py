@@ -210,11 +210,62 @@ def _custom_lin_shape(*avals, out_avals, **_):
     return tuple(a for a in out_avals if is_float(a.dtype))
 
 
+def _custom_lin_vmap(args, dims, *, bwd, jvp_fn, num_primals, num_res, float_in, out_avals):
+    """A batch of linear maps: the user's rules, each vmapped over the batched inputs."""
+    from ..batching import vmap
+    from .common import moveaxis_to
+
+    size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
+    args = [moveaxis_to(a, d, 0) for a, d in zip(args, dims)]
+    d0 = [None if d is None else 0 for d in dims]
+    pd, rd, _ = _lin_split(d0, num_primals, num_res)
+    # the tangents of a batch of linear maps are batched even when an input is not
+    args = args[: num_primals + num_res] + [
+        a if d is not None else _broadcast0(a, size)
+        for a, d in zip(args[num_primals + num_res :], d0[num_primals + num_res :])
+    ]
+
+    bjvp = None
+    if jvp_fn is not None:
+        def bjvp(primals, tangents):
+            n = len(primals)
+
+            def one(*a):
+                o, t = jvp_fn(list(a[:n]), list(a[n:]))
+                return list(o), list(t)
+
+            # a tangent is batched unless it is an unbatched primal's zero
+            tdims = tuple(d if shape_of(t) == shape_of(p) else 0
+                          for p, t, d in zip(primals, tangents, pd))
+            return vmap(one, in_axes=tuple(pd) + tdims, axis_size=size)(*primals, *tangents)
+
+    def bbwd(res, cts):
+        nr = len(res)
+
+        def one(*a):
+            return list(bwd(list(a[:nr]), list(a[nr:])))
+
+        return vmap(one, in_axes=tuple(rd) + (0,) * len(cts), axis_size=size)(*res, *cts)
+
+    b_out = tuple(a.update(shape=(size,) + a.shape) for a in out_avals)
+    out = custom_lin_p.bind(*args, bwd=bbwd, jvp_fn=bjvp, num_primals=num_primals,
+                            num_res=num_res, float_in=float_in, out_avals=b_out)
+    return list(out), [0] * len(out)
+
+
+def _broadcast0(x, size):
+    from .shape import broadcast_in_dim
+
+    s = shape_of(x)
+    return broadcast_in_dim(x, shape=(size,) + s, broadcast_dimensions=tuple(range(1, len(s) + 1)))
+
+
 custom_lin_p = Primitive(
     "custom_lin",
     impl=_custom_lin_impl,
     shape=_custom_lin_shape,
     transpose=_custom_lin_transpose,
+    vmap=_custom_lin_vmap,
     multiple_results=True,
     doc="The linear map of a custom_vjp function; its transpose is the user's bwd.",
 )
