@@ -148,8 +148,10 @@ def test_transpose_dot_product(case):
 
 
 def _axis_options(args):
-    """in_axes tuples to try: all 0, all last, and each arg unbatched in turn."""
+    """in_axes tuples to try: all 0, all last, all 1, and each arg unbatched in turn."""
     opts = [tuple(0 for _ in args), tuple(-1 for _ in args)]
+    if all(np.ndim(a) >= 1 for a in args):
+        opts.append(tuple(1 for _ in args))
     if len(args) > 1:
         opts += [tuple(None if j == i else 0 for j in range(len(args))) for i in range(len(args))]
     return opts
