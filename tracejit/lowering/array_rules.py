@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rules import cast, np_dtype
+from .rules import cast, np_dtype, render_lit
 
 __all__ = ["ARRAY", "lower_array"]
 
@@ -75,11 +75,18 @@ def _reshape(gen, eqn):
 # dot_general: BLAS for floating point (np.dot on 2-D operands), loops otherwise
 
 
+SMALL_DOT = 1 << 16  # multiply-adds up to which loops beat a BLAS call (measured here)
+
+
 def _dot_general(gen, eqn):
     x, y = eqn.inputs
     (out,) = eqn.outs
     (xc, yc), (xb, yb) = eqn.params["dimension_numbers"]
     floating = x.aval.dtype.kind in "fc" and out.aval.dtype == x.aval.dtype
+    if not xb and len(xc) == 1 and 1 <= x.aval.ndim <= 2 and 1 <= y.aval.ndim <= 2:
+        work = x.aval.size * y.aval.size // max(x.aval.shape[xc[0]], 1)
+        if work <= SMALL_DOT or not floating:
+            return _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
     if floating and not xb and len(xc) <= 1 and x.aval.ndim <= 2 and y.aval.ndim <= 2:
         if _dot_2d(gen, eqn, x, y, xc, yc, out):
             return
@@ -111,6 +118,50 @@ def _dot_2d(gen, eqn, x, y, xc, yc, out) -> bool:
     ym = _mat(gen, y, yc[0], False)
     gen.bind(out, f"kernels.dot({xm}, {ym})", eqn)
     return True
+
+
+def _dot_small(gen, eqn, x, y, xk, yk, out):
+    """A small matrix product as loops, k outside j so the inner loop vectorises: for
+    small operands this beats the cost of calling BLAS, and it serves every dtype."""
+    dt = out.aval.dtype
+    ones = x.aval.ndim == 1, y.aval.ndim == 1
+    K = gen.dim(x, xk)
+    i, j, k, t = gen.tmp("i"), gen.tmp("j"), gen.tmp("k"), gen.tmp("t")
+    xi = [k] if ones[0] else ([i, k] if xk == 1 else [k, i])
+    yi = [k] if ones[1] else ([k, j] if yk == 0 else [j, k])
+    oi = ([] if ones[0] else [i]) + ([] if ones[1] else [j])
+    zero = render_lit(np.zeros((), dt))
+    o = gen.array(out) if out.aval.ndim else gen.scalar(out)
+    xv, yv = _at(gen.array(x), xi), _at(gen.array(y), yi)
+    if dt != x.aval.dtype:  # preferred_element_type: compute in the output type
+        xv, yv = f"{np_dtype(dt)}({xv})", f"{np_dtype(dt)}({yv})"
+    gen.line("", gen.eqn_text(eqn))
+    if out.aval.ndim == 0:  # vector · vector
+        gen.line(f"{o} = {zero}")
+        gen.line(f"for {k} in range({K}):")
+        gen.line(f"    {o} = {cast(dt, f'{o} + {xv} * {yv}')}")
+        gen.kind[out.id] = "scalar"
+        return
+    gen.line(f"{o} = np.empty({gen.shape_text(out)}, {np_dtype(dt)})")
+    if not ones[0]:
+        gen.line(f"for {i} in range({gen.dim(x, 1 - xk)}):")
+        gen.indent += 1
+    n = None if ones[1] else gen.dim(y, 1 - yk)
+    if n is None:  # matrix · vector: one reduction per row
+        gen.line(f"{t} = {zero}")
+        gen.line(f"for {k} in range({K}):")
+        gen.line(f"    {t} = {cast(dt, f'{t} + {xv} * {yv}')}")
+        gen.line(f"{_at(o, oi)} = {t}")
+    else:
+        gen.line(f"for {j} in range({n}):")
+        gen.line(f"    {_at(o, oi)} = {zero}")
+        gen.line(f"for {k} in range({K}):")
+        gen.line(f"    {t} = {xv}")
+        gen.line(f"    for {j} in range({n}):")
+        gen.line(f"        {_at(o, oi)} = {cast(dt, f'{_at(o, oi)} + {t} * {yv}')}")
+    if not ones[0]:
+        gen.indent -= 1
+    gen.done(out)
 
 
 def _dot_batched(gen, eqn, x, y, xk, yk, out):

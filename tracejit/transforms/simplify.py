@@ -220,6 +220,13 @@ def clean_algebra(ir: IR) -> IR:
             (out,) = eqn.outs
             rule = _RULES.get(name)
             res = rule(eqn, ins, is_zero, defs, uses) if rule else None
+            if isinstance(res, list):  # new equations, the last one defining out
+                for e in res[:-1]:
+                    defs[e.outs[0].id] = e
+                eqn, ins, before = res[-1], res[-1].inputs, res[:-1]
+                for v in eqn.outs:
+                    defs[v.id] = eqn
+                return before + [eqn]
             if isinstance(res, Eqn):
                 eqn, ins = res, res.inputs
             elif res is not None and res.aval == out.aval:
@@ -361,7 +368,31 @@ def _transpose(eqn, ins, is_zero, defs, uses):
         if composed == tuple(range(len(perm))):
             return d.inputs[0]
         return Eqn(eqn.prim, (d.inputs[0],), eqn.outs, {"perm": composed}, eqn.src)
+    if d is not None and d.prim.name in ELEMENTWISE and uses.get(x.id) == 1:
+        return _transpose_broadcasts(eqn, d, perm, defs)
     return None
+
+
+def _transpose_broadcasts(eqn, d, perm, defs):
+    """f(bcast(a), bcast(b))ᵀ = f(bcast'(a), bcast'(b)): a transpose of an elementwise
+    function of broadcasts (an outer product, say) moves into the broadcasts' axes."""
+    shape = eqn.outs[0].aval.shape
+    new, args = [], []
+    for a in d.inputs:
+        if a.aval.ndim == 0:
+            args.append(a)
+            continue
+        b = defs.get(a.id) if type(a) is Var else None
+        if b is None or b.prim.name != "broadcast_in_dim":
+            return None
+        dims = tuple(perm.index(k) for k in b.params["broadcast_dimensions"])
+        if list(dims) != sorted(dims):
+            return None
+        wide = Var(a.aval.update(shape=shape))
+        params = {"shape": shape, "broadcast_dimensions": dims}
+        new.append(Eqn(b.prim, b.inputs, (wide,), params, b.src))
+        args.append(wide)
+    return new + [Eqn(d.prim, tuple(args), eqn.outs, d.params, d.src)]
 
 
 def _reshape(eqn, ins, is_zero, defs, uses):
@@ -374,6 +405,37 @@ def _reshape(eqn, ins, is_zero, defs, uses):
     return None
 
 
+def _dot_general(eqn, ins, is_zero, defs, uses):
+    """A product contracting only size-1 axes is an outer product: x_i y_j, an elementwise
+    product of broadcasts that fuses with what consumes it (no BLAS call, no temporary)."""
+    from ..ops.shape import broadcast_in_dim_p, squeeze_p
+
+    (xc, yc), (xb, _) = eqn.params["dimension_numbers"]
+    x, y = ins
+    (out,) = eqn.outs
+    if xb or eqn.params.get("preferred_element_type") is not None:
+        return None
+    if any(x.aval.shape[i] != 1 for i in xc) or out.aval.size > FOLD_MAX_SIZE * 1024:
+        return None
+    new, parts, start = [], [], 0
+    for a, axes in ((x, xc), (y, yc)):
+        if axes:
+            squeezed = Var(
+                a.aval.update(shape=tuple(n for i, n in enumerate(a.aval.shape) if i not in axes))
+            )
+            new.append(Eqn(squeeze_p, (a,), (squeezed,), {"dimensions": tuple(axes)}, eqn.src))
+            a = squeezed
+        dims = tuple(range(start, start + a.aval.ndim))
+        start += a.aval.ndim
+        if a.aval.shape != out.aval.shape:
+            wide = Var(out.aval.update(dtype=a.aval.dtype))
+            params = {"shape": out.aval.shape, "broadcast_dimensions": dims}
+            new.append(Eqn(broadcast_in_dim_p, (a,), (wide,), params, eqn.src))
+            a = wide
+        parts.append(a)
+    return new + [Eqn(_ew.mul_p, tuple(parts), eqn.outs, {}, eqn.src)]
+
+
 def _select(eqn, ins, is_zero, defs, uses):
     p, x, y = ins
     if x is y:
@@ -384,6 +446,7 @@ def _select(eqn, ins, is_zero, defs, uses):
 
 
 _RULES = {
+    "dot_general": _dot_general,
     "add": _add,
     "sub": _sub,
     "mul": _mul,
