@@ -250,6 +250,15 @@ def test_control_flow_compiled():
     for p in (1.0, -1.0):
         _same(jb(np.array(p), X), branch(np.array(p), X))
 
+    # array carries updated in place where that is safe: swaps, reads after the update
+    def carries(a, b):
+        swap = lax.fori_loop(0, 5, lambda i, c: (c[1], c[0] + c[1]), (a, b))
+        both = lax.fori_loop(0, 4, lambda i, c: (c[0] + c[1], c[0] * 2.0), (a, b))
+        later = lax.fori_loop(0, 3, lambda i, c: (c[0] * 0.5, tnp.sum(c[0]) + c[1]), (a, b))
+        return swap, both, later
+
+    _same(tj.jit(carries)(X, Y), carries(X, Y))
+
 
 # ---------------------------------------------------------------------------
 # behaviour of the jitted function

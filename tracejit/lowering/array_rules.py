@@ -75,7 +75,9 @@ def _reshape(gen, eqn):
 # dot_general: BLAS for floating point (np.dot on 2-D operands), loops otherwise
 
 
-SMALL_DOT = 1 << 16  # multiply-adds up to which loops beat a BLAS call (measured here)
+# multiply-adds up to which loops beat a BLAS call (measured here); fewer when the right
+# operand is read across its rows (contracted on its last axis: strided inner loop)
+SMALL_DOT, SMALL_DOT_STRIDED = 1 << 16, 1 << 9
 
 
 def _dot_general(gen, eqn):
@@ -85,7 +87,8 @@ def _dot_general(gen, eqn):
     floating = x.aval.dtype.kind in "fc" and out.aval.dtype == x.aval.dtype
     if not xb and len(xc) == 1 and 1 <= x.aval.ndim <= 2 and 1 <= y.aval.ndim <= 2:
         work = x.aval.size * y.aval.size // max(x.aval.shape[xc[0]], 1)
-        if work <= SMALL_DOT or not floating:
+        strided = y.aval.ndim == 2 and yc[0] == 1
+        if work <= (SMALL_DOT_STRIDED if strided else SMALL_DOT) or not floating:
             return _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
     if floating and not xb and len(xc) <= 1 and x.aval.ndim <= 2 and y.aval.ndim <= 2:
         if _dot_2d(gen, eqn, x, y, xc, yc, out):

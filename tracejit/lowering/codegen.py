@@ -103,6 +103,7 @@ class _Gen:
         self.ir = ir
         self.fname = _safe(name)
         self.names: dict[int, str] = {}
+        self.buffer: dict[int, str] = {}  # var id -> the array it was computed into, if not its own
         self._gen = _names()
         for v in list(ir.constvars) + list(ir.invars):
             self._name(v)
@@ -131,7 +132,7 @@ class _Gen:
 
     def array(self, a) -> str:
         """The name of a Var's whole array (it must be materialised)."""
-        return self.names[a.id]
+        return self.buffer.get(a.id) or self.names[a.id]
 
     def scalar(self, a) -> str:
         """Source text for a 0-d value (or the current element inside a loop)."""
@@ -253,8 +254,13 @@ class _Gen:
             self.eqn_at_line,
         )
 
-    def inline(self, ir: IR, args) -> list:
-        """Emit a body IR here, its inputs being `args` (atoms); returns its output atoms."""
+    def inline(self, ir: IR, args, carried=()) -> list:
+        """Emit a body IR here, its inputs being `args` (atoms); returns its output atoms.
+
+        `carried` pairs (k, j): output k is the next value of input j, a loop carry whose
+        buffer the loop owns; where only the loop nest computing output k reads input j,
+        at the same points, the output is written into that buffer (no new array per
+        iteration; see close())."""
         for v, a in zip(ir.invars, args, strict=True):
             if type(a) is Lit:
                 self._name(v)
@@ -262,8 +268,17 @@ class _Gen:
                 self.kind[v.id] = "scalar"
             else:
                 self.names[v.id] = self.names[a.id]
+                self.buffer.pop(v.id, None)
+                if a.id in self.buffer:
+                    self.buffer[v.id] = self.buffer[a.id]
                 self.kind[v.id] = self.kind[a.id]
-        self.block(ir.eqns, ir.outs)
+        inplace = {}
+        outs = [a.id for a in ir.outs if type(a) is Var]
+        for k, j in carried:
+            o, c = ir.outs[k], ir.invars[j]
+            if type(o) is Var and outs.count(o.id) == 1 and c.id not in outs and c.aval.ndim:
+                inplace[o.id] = c
+        self.block(ir.eqns, ir.outs, inplace)
         return list(ir.outs)
 
     def fresh_like(self, v: Var) -> Var:
@@ -279,9 +294,9 @@ class _Gen:
         else:
             self.kind[v.id] = "array"
 
-    def block(self, eqns, outs) -> None:
+    def block(self, eqns, outs, inplace=None) -> None:
         """Emit `eqns` at the current indentation, closing every group it opens."""
-        scope = _Scope(eqns, outs)
+        scope = _Scope(eqns, outs, inplace or {})
         for eqn in eqns:
             try:
                 self.eqn(eqn, scope)
@@ -434,6 +449,12 @@ class _Gen:
             "", f"one loop nest over {short_dtype(first.aval.dtype)}[{','.join(dims)}]: {what}"
         )
         for v in stored + [m.outs[0] for m in reds if suffix and m.outs[0].aval.ndim]:
+            c = scope.inplace.get(v.id)
+            if c is not None and all(
+                id(u) in inside and kind_of(u) == "elementwise" for u in scope.users[c.id]
+            ):  # the carry's old value is read here only, point by point: overwrite it
+                self.buffer[v.id] = self.array(c)
+                continue
             self.line(f"{self.array(v)} = np.empty({self.shape_text(v)}, {np_dtype(v.aval.dtype)})")
         if not suffix:
             for m in reds:
@@ -544,7 +565,8 @@ class _Gen:
 class _Scope:
     """Per-block state: who uses each variable, the block's outputs, its open groups."""
 
-    def __init__(self, eqns, outs):
+    def __init__(self, eqns, outs, inplace):
+        self.inplace = inplace  # output var id -> the carry whose buffer it may reuse
         self.users: dict[int, list] = {}
         for e in eqns:
             for a in e.inputs:

@@ -29,11 +29,16 @@ def _target(gen, v) -> str:
     return gen.scalar(v) if v.aval.ndim == 0 else gen.array(v)
 
 
-def _assign(gen, targets, sources) -> None:
+def _assign(gen, targets, sources, own=False) -> None:
+    """targets = sources, as one tuple assignment. own: array targets get copies, buffers
+    the loop may then overwrite in place."""
     if not targets:
         return
     lhs = ", ".join(_target(gen, t) for t in targets)
-    rhs = ", ".join(_text(gen, s, t) for s, t in zip(sources, targets, strict=True))
+    rhs = ", ".join(
+        _text(gen, s, t) + (".copy()" if own and t.aval.ndim and type(s) is not Lit else "")
+        for s, t in zip(sources, targets, strict=True)
+    )
     gen.line(f"{lhs} = {rhs}")
     for t in targets:
         gen.kind[t.id] = "scalar" if t.aval.ndim == 0 else "array"
@@ -68,7 +73,7 @@ def _scan(gen, eqn):
     consts, init, xs = eqn.inputs[:nc], eqn.inputs[nc : nc + ncar], eqn.inputs[nc + ncar :]
     carry, ys = eqn.outs[:ncar], eqn.outs[ncar:]
     gen.line("", gen.eqn_text(eqn))
-    _assign(gen, list(carry), list(init))
+    _assign(gen, list(carry), list(init), own=True)
     n = gen.dim(xs[0], 0) if p["length"] is None else str(p["length"])
     for y in ys:
         gen.line(f"{gen.array(y)} = np.empty({gen.shape_text(y)}, {_np_dtype(y)})")
@@ -82,7 +87,8 @@ def _scan(gen, eqn):
         gen.line(f"{_target(gen, s)} = {gen.array(x)}[{it}]")
         gen.kind[s.id] = "scalar" if s.aval.ndim == 0 else "array"
         slices.append(s)
-    outs = gen.inline(body, list(consts) + list(carry) + slices)
+    carried = [(k, nc + k) for k in range(len(carry))]
+    outs = gen.inline(body, list(consts) + list(carry) + slices, carried)
     for y, o in zip(ys, outs[ncar:], strict=True):
         gen.line(f"{gen.array(y)}[{it}] = {_text(gen, o, y if y.aval.ndim > 1 else o)}")
     _assign(gen, list(carry), outs[:ncar])
@@ -95,13 +101,14 @@ def _while(gen, eqn):
     cconsts, bconsts, init = eqn.inputs[:cc], eqn.inputs[cc : cc + bc], eqn.inputs[cc + bc :]
     carry = list(eqn.outs)
     gen.line("", gen.eqn_text(eqn))
-    _assign(gen, carry, list(init))
+    _assign(gen, carry, list(init), own=True)
     gen.line("while True:")
     gen.indent += 1
     (pred,) = gen.inline(p["cond_ir"], list(cconsts) + carry)
     gen.line(f"if not {_text(gen, pred, pred) if type(pred) is not Lit else render_lit(pred.val)}:")
     gen.line("    break")
-    outs = gen.inline(p["body_ir"], list(bconsts) + carry)
+    carried = [(k, bc + k) for k in range(len(carry))]
+    outs = gen.inline(p["body_ir"], list(bconsts) + carry, carried)
     _assign(gen, carry, outs)
     gen.indent -= 1
 
