@@ -29,7 +29,8 @@ import tempfile
 import threading
 import warnings
 
-from .codegen import Lowered
+from ..trace import TraceError
+from .source import Lowered
 
 __all__ = ["cache_dir", "compile_kernel", "compiled_kernel", "CompileError", "TracejitCacheWarning"]
 
@@ -38,7 +39,7 @@ _KERNELS: dict[tuple, object] = {}  # (key, signature) -> compiled Numba dispatc
 _dir_state: dict[str, str | None] = {}
 
 
-class CompileError(Exception):
+class CompileError(TraceError):
     """Numba could not compile generated code (names the equation, never a traceback)."""
 
 

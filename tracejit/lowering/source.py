@@ -6,10 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..trace import TraceError
+
 __all__ = ["Lowered", "LoweringError"]
 
 
-class LoweringError(Exception):
+class LoweringError(TraceError):
     """A primitive or equation the Numba lowering cannot express."""
 
 
