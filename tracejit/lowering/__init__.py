@@ -1,14 +1,21 @@
 """Lowering: IR -> readable Python source -> Numba machine code, cached on disk.
 
 - codegen.py: the source generator (fusion of elementwise work into loop nests).
-- rules.py, array_rules.py: the lowering rule of each primitive, keyed by name.
+- rules.py, array_rules.py, control_rules.py: each primitive's lowering rule, by name.
 - shapes.py: sizes read from the arguments, so the source holds no batch size.
+- source.py: `Lowered`, the generated module and its content hash.
 - cache.py: the cache directory, content-addressed modules, Numba compilation.
+- kernels.py: helpers compiled once per machine (BLAS products, linear algebra).
 - vmath.py: vectorisable exp/log/tanh/... used inside the generated loops.
 
 The generated source is plain Python + NumPy; `python_function(lowered)` runs it without
-Numba (as NUMBA_DISABLE_JIT=1 would): the first thing to try when a compiled result
-looks wrong.
+Numba, as NUMBA_DISABLE_JIT=1 does for jitted functions: the first thing to try when a
+compiled result looks wrong.
+
+Environment: TRACEJIT_CACHE_DIR (the disk cache; empty: none), TRACEJIT_NUM_THREADS
+(threads of prange loops), TRACEJIT_SYNC_COMPILE=1 (compile before the first call
+returns), TRACEJIT_INTERPRET=1 (never compile), TRACEJIT_LOG_COMPILES=1 (log traces and
+compilations with their reason).
 """
 
 from .codegen import Lowered, LoweringError, lower_ir
