@@ -28,6 +28,9 @@ from tracejit.lowering.cache import compile_kernel
 from tracejit.trace import PRIMITIVES, bind, eval_ir, trace_to_ir
 from tracejit.transforms.simplify import simplify_ir
 
+# a lowering or compile failure falls back to the interpreter with a warning: here, fail
+pytestmark = pytest.mark.filterwarnings("error::tracejit.jit.TracejitWarning")
+
 
 def _family_cases():
     out = {}
@@ -255,7 +258,8 @@ def test_control_flow_compiled():
         swap = lax.fori_loop(0, 5, lambda i, c: (c[1], c[0] + c[1]), (a, b))
         both = lax.fori_loop(0, 4, lambda i, c: (c[0] + c[1], c[0] * 2.0), (a, b))
         later = lax.fori_loop(0, 3, lambda i, c: (c[0] * 0.5, tnp.sum(c[0]) + c[1]), (a, b))
-        return swap, both, later
+        unread = lax.fori_loop(0, 3, lambda i, c: (c[1] * 2.0, c[1] + 1.0), (a, b))
+        return swap, both, later, unread
 
     _same(tj.jit(carries)(X, Y), carries(X, Y))
 

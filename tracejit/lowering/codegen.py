@@ -451,7 +451,7 @@ class _Gen:
         for v in stored + [m.outs[0] for m in reds if suffix and m.outs[0].aval.ndim]:
             c = scope.inplace.get(v.id)
             if c is not None and all(
-                id(u) in inside and kind_of(u) == "elementwise" for u in scope.users[c.id]
+                id(u) in inside and kind_of(u) == "elementwise" for u in scope.users.get(c.id, [])
             ):  # the carry's old value is read here only, point by point: overwrite it
                 self.buffer[v.id] = self.array(c)
                 continue
