@@ -47,8 +47,9 @@ def test_cond_vmap_lanes_take_different_branches():
 
 def test_cond_closure_and_pytrees():
     def f(w, x):
-        out = lax.cond(x.sum() > 0, lambda d: {"a": d["a"] * w}, lambda d: {"a": d["a"] + w},
-                       {"a": x})
+        out = lax.cond(
+            x.sum() > 0, lambda d: {"a": d["a"] * w}, lambda d: {"a": d["a"] + w}, {"a": x}
+        )
         return out["a"].sum()
 
     x = np.array([0.5, 1.0])
@@ -60,8 +61,10 @@ def test_switch_clamps_index():
     branches = [lambda v: v + 1.0, lambda v: v * 2.0, lambda v: -v]
     for i, want in [(-3, 4.0), (0, 4.0), (1, 6.0), (2, -3.0), (7, -3.0)]:
         close(lax.switch(i, branches, 3.0), want)
-    close(tj.vmap(lambda i, v: lax.switch(i, branches, v))(np.array([0, 1, 2]), np.ones(3)),
-          [2.0, 2.0, -1.0])
+    close(
+        tj.vmap(lambda i, v: lax.switch(i, branches, v))(np.array([0, 1, 2]), np.ones(3)),
+        [2.0, 2.0, -1.0],
+    )
 
 
 def test_cond_branch_type_mismatch_is_clear():
@@ -117,11 +120,10 @@ def test_scan_reverse_and_second_order():
     x = np.array([0.3, -0.4, 0.9])
     close(f(x), loop(x))
     close(tj.grad(f)(x), fd_grad(loop, x))
-    close(tj.hessian(f)(x), fd_grad(lambda z: np.asarray(tj.grad(f)(z))[0], x)[None] * 0
-          + tj.jacfwd(tj.grad(f))(x))
+    close(tj.hessian(f)(x), tj.jacfwd(tj.grad(f))(x))
     h = tj.hessian(f)(x)
     for i in range(3):
-        close(h[i], fd_grad(lambda z: tj.grad(f)(z)[i], x), 1e-5)
+        close(h[i], fd_grad(lambda z, i=i: tj.grad(f)(z)[i], x), 1e-5)
 
 
 def test_scan_vmap_matches_loop():
@@ -131,7 +133,7 @@ def test_scan_vmap_matches_loop():
     got = tj.vmap(lambda x: rnn_loss((w, u), x))(xs)
     close(got, [rnn_loss_loop((w, u), x) for x in xs])
     g = tj.vmap(tj.grad(lambda u_, x: rnn_loss((w, u_), x)), in_axes=(None, 0))(u, xs)
-    close(g, [tj.grad(lambda u_: rnn_loss((w, u_), x))(u) for x in xs])
+    close(g, [tj.grad(lambda u_, x=x: rnn_loss((w, u_), x))(u) for x in xs])
 
 
 def test_scan_length_and_no_xs():
@@ -197,8 +199,10 @@ def test_while_vmap_lanes_stop_on_their_own():
     xs = np.array([1.0, 3.0, 11.0, 0.1])
     close(tj.vmap(doubling)(xs), [doubling(x) for x in xs])
     close(tj.vmap(newton_sqrt)(np.array([2.0, 16.0])), np.sqrt([2.0, 16.0]))
-    close(tj.grad(lambda a: tj.vmap(newton_sqrt)(a).sum())(np.array([2.0, 16.0])),
-          0.5 / np.sqrt([2.0, 16.0]))
+    close(
+        tj.grad(lambda a: tj.vmap(newton_sqrt)(a).sum())(np.array([2.0, 16.0])),
+        0.5 / np.sqrt([2.0, 16.0]),
+    )
 
 
 def test_while_reverse_mode_pytree_carry_and_jacrev():

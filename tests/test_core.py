@@ -33,8 +33,9 @@ PROGRAMS = {
     "loss": lambda: tj.make_ir(loss)(W, X, Y),
     "grad_loss": lambda: tj.make_ir(tj.grad(loss))(W, X, Y),
     "vmap_grad_mlp": lambda: tj.make_ir(tj.vmap(tj.grad(mlp), (None, 0)))(P, np.zeros((8, 3))),
-    "scan": lambda: tj.make_ir(
-        lambda x: tj.lax.scan(lambda c, v: (c * v, c + v), 1.0, x))(np.zeros(5)),
+    "scan": lambda: tj.make_ir(lambda x: tj.lax.scan(lambda c, v: (c * v, c + v), 1.0, x))(
+        np.zeros(5)
+    ),
 }
 
 
@@ -163,9 +164,9 @@ def test_numpy_on_a_tracer_is_refused_or_dispatched():
 
 def test_unsupported_numpy_function():
     with pytest.raises(NotImplementedError, match="fromregex"):
-        tnp.fromregex
+        _ = tnp.fromregex
     with pytest.raises(AttributeError):
-        tnp.some_function_that_numpy_does_not_have
+        _ = tnp.some_function_that_numpy_does_not_have
 
 
 def test_grad_of_int_input_and_nonscalar_output():

@@ -23,8 +23,9 @@ def test_custom_jvp_used_in_all_modes():
     want = 1 / (1 + np.exp(-x))
     np.testing.assert_allclose(tj.grad(safe_log1pexp)(x), want)
     np.testing.assert_allclose(tj.jvp(safe_log1pexp, (x,), (1.0,))[1], want)
-    np.testing.assert_allclose(tj.vmap(tj.grad(safe_log1pexp))(np.array([x, -x])),
-                               1 / (1 + np.exp(-np.array([x, -x]))))
+    np.testing.assert_allclose(
+        tj.vmap(tj.grad(safe_log1pexp))(np.array([x, -x])), 1 / (1 + np.exp(-np.array([x, -x])))
+    )
     np.testing.assert_allclose(tj.grad(tj.grad(safe_log1pexp))(x), want * (1 - want), rtol=1e-6)
 
 
@@ -119,7 +120,8 @@ def test_checkpoint_same_gradient_fewer_residuals():
         return linearize_ir(j, len(ir.invars), len(ir.outs))[2]
 
     assert n_residuals(lambda v: tj.checkpoint(block)(v).sum()) < n_residuals(
-        lambda v: block(v).sum())
+        lambda v: block(v).sum()
+    )
 
 
 def test_straight_through_rounding():

@@ -29,8 +29,16 @@ for _c in CASES:
     BY_NAME.setdefault(_c.prim, []).append(_c)
 
 # primitives whose laws are tested elsewhere (they hold programs, not arrays)
-STRUCTURAL = {"while_record", 
-    "jit", "cond", "while", "scan", "custom_jvp_call", "custom_vjp_call", "custom_lin", "checkpoint"
+STRUCTURAL = {
+    "while_record",
+    "jit",
+    "cond",
+    "while",
+    "scan",
+    "custom_jvp_call",
+    "custom_vjp_call",
+    "custom_lin",
+    "checkpoint",
 }
 
 
@@ -116,7 +124,8 @@ def test_vjp_is_transpose_of_jvp(case):
     fl = _float_outs(out)
     cts = tuple(
         rng.normal(size=np.shape(o)).astype(np.asarray(o).dtype)
-        if k in fl else np.zeros(np.shape(o), np.asarray(o).dtype)
+        if k in fl
+        else np.zeros(np.shape(o), np.asarray(o).dtype)
         for k, o in enumerate(out)
     )
     _, vjp_fn = tj.vjp(f, *prim)
@@ -132,6 +141,7 @@ def test_transpose_dot_product(case):
     args = case.make()
     rng = np.random.default_rng(3)
     for i in case.linear:
+
         def f(v, i=i):
             # jointly linear primitives (add) are affine in one operand unless the others are 0
             full = [np.zeros_like(a) if j in case.linear else a for j, a in enumerate(args)]
@@ -175,13 +185,19 @@ def test_vmap_matches_loop(case):
 
         got = tj.vmap(f, in_axes=in_axes)(*batched)
         for b in range(nb):
-            ex = [samples[b][j] if in_axes[j] is not None else samples[0][j]
-                  for j in range(len(batched))]
+            ex = [
+                samples[b][j] if in_axes[j] is not None else samples[0][j]
+                for j in range(len(batched))
+            ]
             want = f(*ex)
             for g, w in zip(got, want):
                 np.testing.assert_allclose(
-                    np.asarray(g)[b], np.asarray(w), rtol=1e-6, atol=1e-6,
-                    err_msg=f"in_axes={in_axes}")
+                    np.asarray(g)[b],
+                    np.asarray(w),
+                    rtol=1e-6,
+                    atol=1e-6,
+                    err_msg=f"in_axes={in_axes}",
+                )
 
 
 # --- impl vs an independent NumPy/SciPy reference, on hypothesis-drawn shapes and dtypes ---
@@ -191,25 +207,61 @@ from hypothesis import strategies as st  # noqa: E402
 from scipy import special  # noqa: E402
 
 UNARY_REF = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
-    "round": np.rint, "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
-    "log1p": np.log1p, "log2": np.log2, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x),
-    "cbrt": np.cbrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
-    "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "logistic": special.expit,
-    "erf": special.erf, "erf_inv": special.erfinv,
+    "neg": np.negative,
+    "abs": np.abs,
+    "sign": np.sign,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "round": np.rint,
+    "exp": np.exp,
+    "exp2": np.exp2,
+    "expm1": np.expm1,
+    "log": np.log,
+    "log1p": np.log1p,
+    "log2": np.log2,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda x: 1 / np.sqrt(x),
+    "cbrt": np.cbrt,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "asin": np.arcsin,
+    "acos": np.arccos,
+    "atan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "asinh": np.arcsinh,
+    "acosh": np.arccosh,
+    "atanh": np.arctanh,
+    "logistic": special.expit,
+    "erf": special.erf,
+    "erf_inv": special.erfinv,
 }
 BINARY_REF = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
-    "max": np.maximum, "min": np.minimum, "atan2": np.arctan2, "pow": np.power,
-    "rem": np.remainder, "eq": np.equal, "lt": np.less, "ge": np.greater_equal,
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.true_divide,
+    "max": np.maximum,
+    "min": np.minimum,
+    "atan2": np.arctan2,
+    "pow": np.power,
+    "rem": np.remainder,
+    "eq": np.equal,
+    "lt": np.less,
+    "ge": np.greater_equal,
 }
 _shapes = st.lists(st.integers(1, 4), min_size=0, max_size=3).map(tuple)
 _dtypes = st.sampled_from([np.float32, np.float64])
 
 
-@given(name=st.sampled_from(sorted(UNARY_REF)), shape=_shapes, dtype=_dtypes,
-       seed=st.integers(0, 2**16))
+@given(
+    name=st.sampled_from(sorted(UNARY_REF)),
+    shape=_shapes,
+    dtype=_dtypes,
+    seed=st.integers(0, 2**16),
+)
 def test_unary_impl_matches_reference(name, shape, dtype, seed):
     x = np.random.default_rng(seed).uniform(-0.95, 0.95, size=shape).astype(dtype)
     if name in ("acosh",):
@@ -221,8 +273,13 @@ def test_unary_impl_matches_reference(name, shape, dtype, seed):
     np.testing.assert_allclose(got, want.astype(dtype), rtol=2e-6 if dtype == np.float32 else 1e-14)
 
 
-@given(name=st.sampled_from(sorted(BINARY_REF)), shape=_shapes, dtype=_dtypes,
-       scalar=st.sampled_from([None, 0, 1]), seed=st.integers(0, 2**16))
+@given(
+    name=st.sampled_from(sorted(BINARY_REF)),
+    shape=_shapes,
+    dtype=_dtypes,
+    scalar=st.sampled_from([None, 0, 1]),
+    seed=st.integers(0, 2**16),
+)
 def test_binary_impl_matches_reference_with_scalar_broadcasting(name, shape, dtype, scalar, seed):
     rng = np.random.default_rng(seed)
     x, y = (rng.uniform(0.5, 2.0, size=shape).astype(dtype) for _ in range(2))

@@ -177,7 +177,10 @@ class custom_vjp:
         self.fwd = self.bwd = self.jvp = None
 
     def defvjp(
-        self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False,
+        self,
+        fwd: Callable,
+        bwd: Callable,
+        symbolic_zeros: bool = False,
         optimize_remat: bool = False,
     ) -> None:
         """fwd(*args) -> (out, residuals); bwd(*nondiff_args, residuals, ct) -> a tuple with
@@ -275,12 +278,14 @@ class custom_vjp:
 
         jvp_fn = None
         if self.jvp is not None:
+
             def jvp_fn(primals, tangents):
                 p = tree.unflatten(in_tree, primals)
                 t = tree.unflatten(in_tree, tangents)
                 out, tout = self.jvp(*nondiff, tuple(p), tuple(t))
                 return [as_array(o) for o in tree.leaves(out)], [
-                    as_array(x) for x in tree.leaves(tout)]
+                    as_array(x) for x in tree.leaves(tout)
+                ]
 
         outs = custom_vjp_call_p.bind(*leaves, fun_ir=ir, fwd=fwd, bwd=bwd, jvp_fn=jvp_fn)
         return tree.unflatten(out_tree, list(outs))

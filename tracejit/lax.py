@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import tree
-from .api import as_array, flatten_fun, _Out
+from .api import _Out, as_array, flatten_fun
 from .ir import ShapedArray
 from .ops.common import UndefinedPrimal  # noqa: F401  (re-exported for custom rules)
 from .ops.control import cond_p, scan_p, while_p
@@ -17,7 +17,13 @@ from .ops.elementwise import convert_element_type
 from .trace import Tracer, eval_ir, trace_to_ir, user_src
 
 __all__ = [
-    "cond", "switch", "while_loop", "fori_loop", "scan", "checkpointed_scan", "map",
+    "cond",
+    "switch",
+    "while_loop",
+    "fori_loop",
+    "scan",
+    "checkpointed_scan",
+    "map",
     "stop_gradient",
 ]
 
@@ -136,7 +142,8 @@ def scan(
     if len(lengths) != 1:
         raise ValueError(
             f"scan: inconsistent lengths {sorted(lengths)} for xs and length= (at {user_src()})"
-            if lengths else "scan: pass xs with a leading axis, or length="
+            if lengths
+            else "scan: pass xs with a leading axis, or length="
         )
     n = lengths.pop()
     c_leaves, c_tree = tree.flatten(init)
@@ -163,8 +170,14 @@ def scan(
             f"carry is {c_avals}; the carry must keep its shape and dtype (at {user_src()})"
         )
     outs = scan_p.bind(
-        *closure, *c_leaves, *x_leaves, body=ir, num_consts=len(closure), num_carry=nc,
-        length=n, reverse=bool(reverse),
+        *closure,
+        *c_leaves,
+        *x_leaves,
+        body=ir,
+        num_consts=len(closure),
+        num_carry=nc,
+        length=n,
+        reverse=bool(reverse),
     )
     return tree.unflatten(c_tree, list(outs[:nc])), tree.unflatten(y_tree, list(outs[nc:]))
 
@@ -174,10 +187,12 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     leaves, in_tree = tree.flatten(init_val)
     leaves = [as_array(x) for x in leaves]
     avals = [_aval(x) for x in leaves]
-    c_ir, c_cl, c_tree = _trace_body(lambda v: cond_fun(v), tree.structure((init_val,)),
-                                     avals, "while cond")
-    b_ir, b_cl, b_tree = _trace_body(lambda v: body_fun(v), tree.structure((init_val,)),
-                                     avals, "while body")
+    c_ir, c_cl, c_tree = _trace_body(
+        lambda v: cond_fun(v), tree.structure((init_val,)), avals, "while cond"
+    )
+    b_ir, b_cl, b_tree = _trace_body(
+        lambda v: body_fun(v), tree.structure((init_val,)), avals, "while body"
+    )
     if b_tree != in_tree or list(b_ir.out_avals) != avals:
         raise TypeError(
             f"while_loop: body_fun returns {b_tree} of types {list(b_ir.out_avals)}, but the "
@@ -195,7 +210,12 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
 
         c_ir = trace_to_ir(as_bool, list(c_ir.in_avals))[0]
     outs = while_p.bind(
-        *c_cl, *b_cl, *leaves, cond_ir=c_ir, body_ir=b_ir, cond_nconsts=len(c_cl),
+        *c_cl,
+        *b_cl,
+        *leaves,
+        cond_ir=c_ir,
+        body_ir=b_ir,
+        cond_nconsts=len(c_cl),
         body_nconsts=len(b_cl),
     )
     return tree.unflatten(in_tree, list(outs))
@@ -206,6 +226,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     (so reverse mode works); with traced bounds, a while_loop."""
     lo, hi = _static_int(lower), _static_int(upper)
     if lo is not None and hi is not None:
+
         def step(carry, _):
             i, val = carry
             return (i + 1, body_fun(i, val)), None

@@ -51,9 +51,11 @@ def numerical_jvp(f: Callable, args: Sequence, tangents: Sequence, eps: float = 
     plus = f(*_axpy(eps, tangents, args))
     minus = f(*_axpy(-eps, tangents, args))
     return tree.map(
-        lambda p, m: (np.asarray(p) - np.asarray(m)) / (2 * eps)
-        if np.issubdtype(np.asarray(p).dtype, np.inexact)
-        else np.zeros(np.shape(p)),  # integer outputs do not move
+        lambda p, m: (
+            (np.asarray(p) - np.asarray(m)) / (2 * eps)
+            if np.issubdtype(np.asarray(p).dtype, np.inexact)
+            else np.zeros(np.shape(p))
+        ),  # integer outputs do not move
         plus,
         minus,
     )
@@ -130,8 +132,11 @@ def check_grads(
             raise
         rng = np.random.default_rng(seed + 1)
         moved = tree.map(
-            lambda a: np.asarray(a) + 1e-3 * rng.normal(size=np.shape(a))
-            if np.issubdtype(np.asarray(a).dtype, np.floating) else a,
+            lambda a: (
+                np.asarray(a) + 1e-3 * rng.normal(size=np.shape(a))
+                if np.issubdtype(np.asarray(a).dtype, np.floating)
+                else a
+            ),
             args,
         )
         _check_grads(f, moved, order, tuple(modes), atol, rtol, eps, seed)
@@ -143,13 +148,15 @@ def _check_grads(f, args, order, modes, atol, rtol, eps, seed):
         if order > 1:
             rng = np.random.default_rng(seed + 7)
             v = _random_like(rng, args)
-            _check_grads(lambda *a: jvp(f, a, v)[1], args, order - 1, ("fwd",), atol, rtol,
-                         eps, seed + 1)
+            _check_grads(
+                lambda *a: jvp(f, a, v)[1], args, order - 1, ("fwd",), atol, rtol, eps, seed + 1
+            )
     if "rev" in modes:
         check_vjp(f, args, atol, rtol, eps, seed)
         if order > 1:
             rng = np.random.default_rng(seed + 11)
             out = f(*args)
             u = _random_like(rng, out)
-            _check_grads(lambda *a: vjp(f, *a)[1](u), args, order - 1, ("rev",), atol, rtol,
-                         eps, seed + 1)
+            _check_grads(
+                lambda *a: vjp(f, *a)[1](u), args, order - 1, ("rev",), atol, rtol, eps, seed + 1
+            )

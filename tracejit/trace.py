@@ -298,7 +298,9 @@ def bind(prim: Primitive, *args, **params):
     else:
         res = prim.impl(*vals, **params)
         res = list(res) if prim.multiple_results else [res]
-    tracers = [Tracer(trace, v, np.asarray(r) if r is not None else None) for v, r in zip(outs, res)]
+    tracers = [
+        Tracer(trace, v, np.asarray(r) if r is not None else None) for v, r in zip(outs, res)
+    ]
     return tracers if prim.multiple_results else tracers[0]
 
 
@@ -306,9 +308,7 @@ def bind(prim: Primitive, *args, **params):
 # tracing a function to IR
 
 
-def trace_to_ir(
-    fn: Callable, args: list, reason: str | None = None
-) -> tuple[IR, list]:
+def trace_to_ir(fn: Callable, args: list, reason: str | None = None) -> tuple[IR, list]:
     """Run `fn(*tracers) -> list of outputs` on one tracer per arg and record the IR.
 
     Each arg is a ShapedArray (an abstract input) or a value (a NumPy array or an outer

@@ -44,7 +44,10 @@ for name, rng in _UNARY.items():
         Case(name, [F(5, **rng, dtype=np.float32)], note="f32"),
     ]
 for name in ["sign", "floor", "ceil", "round"]:
-    CASES += [Case(name, [F(3, 4, lo=-3, hi=3)], jvp=False), Case(name, [F(2, 3, dtype=np.float32)])]
+    CASES += [
+        Case(name, [F(3, 4, lo=-3, hi=3)], jvp=False),
+        Case(name, [F(2, 3, dtype=np.float32)]),
+    ]
 CASES += [Case("stop_gradient", [F(3, 4)], jvp=False), Case("stop_gradient", [F()], jvp=False)]
 CASES += [Case("sign", [I(4)], jvp=False), Case("abs", [I(4)], jvp=False)]
 
@@ -91,12 +94,19 @@ CASES += [
     Case("select", [B(), F(3), F(3)], diff=(1, 2), note="scalar pred"),
     Case("select", [B(3), F(3), F()], diff=(1, 2), linear=(1, 2), note="scalar y"),
     Case("select", [B(4), I(4), I(4)], jvp=False),
-    Case("convert_element_type", [F(3, 4)], params=dict(new_dtype=np.dtype(np.float32)),
-         jvp=False, linear=(0,)),
-    Case("convert_element_type", [F(3, 4, dtype=np.float32)],
-         params=dict(new_dtype=np.dtype(np.float64)), jvp=False),
-    Case("convert_element_type", [F(3, 4)], params=dict(new_dtype=np.dtype(np.int64)),
-         jvp=False),
-    Case("convert_element_type", [I(3)], params=dict(new_dtype=np.dtype(np.float64)),
-         jvp=False),
+    Case(
+        "convert_element_type",
+        [F(3, 4)],
+        params=dict(new_dtype=np.dtype(np.float32)),
+        jvp=False,
+        linear=(0,),
+    ),
+    Case(
+        "convert_element_type",
+        [F(3, 4, dtype=np.float32)],
+        params=dict(new_dtype=np.dtype(np.float64)),
+        jvp=False,
+    ),
+    Case("convert_element_type", [F(3, 4)], params=dict(new_dtype=np.dtype(np.int64)), jvp=False),
+    Case("convert_element_type", [I(3)], params=dict(new_dtype=np.dtype(np.float64)), jvp=False),
 ]

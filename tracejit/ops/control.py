@@ -57,7 +57,9 @@ def _to_axis0(x, d, size):
 
     if d is None:
         s = shape_of(x)
-        return broadcast_in_dim(x, shape=(size,) + s, broadcast_dimensions=tuple(range(1, len(s) + 1)))
+        return broadcast_in_dim(
+            x, shape=(size,) + s, broadcast_dimensions=tuple(range(1, len(s) + 1))
+        )
     return moveaxis_to(x, d, 0)
 
 
@@ -95,9 +97,7 @@ def _cond_shape(index, *ops, branches):
         if tuple(b.in_avals) != tuple(ops):
             raise shape_error("cond", f"branch inputs {b.in_avals} differ from operands {ops}")
         if b.out_avals != outs:
-            raise shape_error(
-                "cond", f"branches return different types: {outs} and {b.out_avals}"
-            )
+            raise shape_error("cond", f"branches return different types: {outs} and {b.out_avals}")
     return outs
 
 
@@ -283,27 +283,37 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
     pos = list(range(n_in))
     t0 = n_in
     in_perm = (
-        pos[:nc] + list(range(t0, t0 + nt[0]))
-        + pos[nc : nc + ncar] + list(range(t0 + nt[0], t0 + nt[0] + nt[1]))
-        + pos[nc + ncar :] + list(range(t0 + nt[0] + nt[1], t0 + sum(nt)))
+        pos[:nc]
+        + list(range(t0, t0 + nt[0]))
+        + pos[nc : nc + ncar]
+        + list(range(t0 + nt[0], t0 + nt[0] + nt[1]))
+        + pos[nc + ncar :]
+        + list(range(t0 + nt[0] + nt[1], t0 + sum(nt)))
     )
     n_out = len(body.outs)
     ty_nz = out_nz[num_carry:]
     out_perm = (
-        list(range(ncar)) + list(range(n_out, n_out + nt[1]))
-        + list(range(ncar, n_out)) + list(range(n_out + nt[1], n_out + nt[1] + sum(ty_nz)))
+        list(range(ncar))
+        + list(range(n_out, n_out + nt[1]))
+        + list(range(ncar, n_out))
+        + list(range(n_out + nt[1], n_out + nt[1] + sum(ty_nz)))
     )
     jb = _permute_ir(jb, in_perm, out_perm)
     pc, pcar, px = _groups(primals, num_consts, num_carry)
     tc, tcar, tx = _groups(tangents, num_consts, num_carry)
-    tcar = [
-        (_zeros(_aval(p)) if t is None else t) for p, t, z in zip(pcar, tcar, nzcar) if z
-    ]
+    tcar = [(_zeros(_aval(p)) if t is None else t) for p, t, z in zip(pcar, tcar, nzcar) if z]
     res = scan_p.bind(
-        *pc, *[t for t in tc if t is not None],
-        *pcar, *tcar,
-        *px, *[t for t in tx if t is not None],
-        body=jb, num_consts=nc + nt[0], num_carry=ncar + nt[1], length=length, reverse=reverse,
+        *pc,
+        *[t for t in tc if t is not None],
+        *pcar,
+        *tcar,
+        *px,
+        *[t for t in tx if t is not None],
+        body=jb,
+        num_consts=nc + nt[0],
+        num_carry=ncar + nt[1],
+        length=length,
+        reverse=reverse,
     )
     carry, tcarry, ys, tys = _groups(res, ncar, nt[1], n_y)
     it_c, it_y = iter(tcarry), iter(tys)
@@ -334,12 +344,13 @@ def _scan_partial_eval(eqn: Eqn, mask):
     # a residual that is a known x_t is read from the xs themselves, not stacked again
     xs_pos = {v.id: i for i, v in enumerate(body.invars[nc + ncar :]) if not mx[i]}
     xs_res = [r for r in res if type(r) is Var and r.id in xs_pos]
-    stacked_res = [
-        r for r in res if not (type(r) is Var and (r.id in const_pos or r.id in xs_pos))
-    ]
+    stacked_res = [r for r in res if not (type(r) is Var and (r.id in const_pos or r.id in xs_pos))]
     n_known_out = len(known_b.outs) - n_res
     known_body = IR(
-        known_b.invars, known_b.constvars, known_b.consts, known_b.eqns,
+        known_b.invars,
+        known_b.constvars,
+        known_b.consts,
+        known_b.eqns,
         known_b.outs[:n_known_out] + tuple(stacked_res),
     )
     from ..ir import dce
@@ -356,8 +367,12 @@ def _scan_partial_eval(eqn: Eqn, mask):
         tuple(v for v, u in zip(outs_car, out_unk[:ncar]) if not u)
         + tuple(v for v, u in zip(outs_y, out_unk[ncar:]) if not u)
         + stacked_vars,
-        dict(p, body=known_body, num_consts=sum(not m for m in mc),
-             num_carry=sum(not m for m in mcar)),
+        dict(
+            p,
+            body=known_body,
+            num_consts=sum(not m for m in mc),
+            num_carry=sum(not m for m in mcar),
+        ),
         eqn.src,
     )
     # unknown body invars: (res..., unknown consts, unknown carry, unknown xs) ->
@@ -380,8 +395,7 @@ def _scan_partial_eval(eqn: Eqn, mask):
         + tuple(a for a, m in zip(ins_x, mx) if m),
         tuple(v for v, u in zip(outs_car, out_unk[:ncar]) if u)
         + tuple(v for v, u in zip(outs_y, out_unk[ncar:]) if u),
-        dict(p, body=_permute_ir(unk_b, perm), num_consts=len(const_res) + nu[0],
-             num_carry=nu[1]),
+        dict(p, body=_permute_ir(unk_b, perm), num_consts=len(const_res) + nu[0], num_carry=nu[1]),
         eqn.src,
     )
     return [known], [unknown]
@@ -399,8 +413,10 @@ def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse):
     res_c = [c for c, m in zip(consts, lin_c) if not m]
     res_x = [x for x, m in zip(xs, lin_x) if not m]
     out_avals = body.out_avals
-    cts = [_zeros(_scan_out_aval(a, k, num_carry, length)) if c is None else c
-           for k, (c, a) in enumerate(zip(cts, out_avals))]
+    cts = [
+        _zeros(_scan_out_aval(a, k, num_carry, length)) if c is None else c
+        for k, (c, a) in enumerate(zip(cts, out_avals))
+    ]
     ct_carry, ct_ys = cts[:num_carry], cts[num_carry:]
     lin_mask = lin_c + [True] * num_carry + lin_x
     tb = transforms.transpose_ir(body, lin_mask)  # (res_c, res_x_i, ct_carry, ct_y_i) -> cts
@@ -414,22 +430,33 @@ def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse):
         return [add(s, c) for s, c in zip(acc, c_ct)] + car_ct + x_ct
 
     in_avals = (
-        [_aval(r) for r in res_c] + acc_avals + list(out_avals[:num_carry])
+        [_aval(r) for r in res_c]
+        + acc_avals
+        + list(out_avals[:num_carry])
         + [_aval(r).update(shape=_aval(r).shape[1:]) for r in res_x]
         + list(out_avals[num_carry:])
     )
     tbody_ir, closure = trace_to_ir(tbody, in_avals)
     assert not closure
     res = scan_p.bind(
-        *res_c, *[_zeros(a) for a in acc_avals], *ct_carry, *res_x, *ct_ys,
-        body=tbody_ir, num_consts=n_rc, num_carry=n_lc + num_carry, length=length,
+        *res_c,
+        *[_zeros(a) for a in acc_avals],
+        *ct_carry,
+        *res_x,
+        *ct_ys,
+        body=tbody_ir,
+        num_consts=n_rc,
+        num_carry=n_lc + num_carry,
+        length=length,
         reverse=not reverse,
     )
     c_ct, car_ct, x_ct = _groups(res, n_lc, num_carry)
     it_c, it_x = iter(c_ct), iter(x_ct)
     car_ct = [c if isinstance(a, UndefinedPrimal) else None for c, a in zip(car_ct, carry)]
     return (
-        [next(it_c) if m else None for m in lin_c] + car_ct + [next(it_x) if m else None for m in lin_x]
+        [next(it_c) if m else None for m in lin_c]
+        + car_ct
+        + [next(it_x) if m else None for m in lin_x]
     )
 
 
@@ -453,13 +480,17 @@ def _scan_vmap(args, dims, *, body, num_consts, num_carry, length, reverse):
 
     cb = _fixed_point(carry_out_batched, [d is not None for d in dcar])
     n_y = len(body.outs) - num_carry
-    vb = vmap_ir_at0(
-        body, dc + [0 if b else None for b in cb] + dx_slice, size, cb + [True] * n_y
-    )
+    vb = vmap_ir_at0(body, dc + [0 if b else None for b in cb] + dx_slice, size, cb + [True] * n_y)
     carry = [_to_axis0(c, d, size) if b else c for c, d, b in zip(carry, dcar, cb)]
     res = scan_p.bind(
-        *consts, *carry, *xs, body=vb, num_consts=num_consts, num_carry=num_carry,
-        length=length, reverse=reverse,
+        *consts,
+        *carry,
+        *xs,
+        body=vb,
+        num_consts=num_consts,
+        num_carry=num_carry,
+        length=length,
+        reverse=reverse,
     )
     return list(res), [0 if b else None for b in cb] + [1] * n_y
 
@@ -520,16 +551,25 @@ def _while_jvp(primals, tangents, *, cond_ir, body_ir, cond_nconsts, body_nconst
     jb, _ = transforms.jvp_ir(body_ir, nzb + nzc, instantiate=nzc)
     nb, ncar, ntb, ntc = len(bc), len(carry), sum(nzb), sum(nzc)
     in_perm = (
-        list(range(nb)) + list(range(nb + ncar, nb + ncar + ntb))
-        + list(range(nb, nb + ncar)) + list(range(nb + ncar + ntb, nb + ncar + ntb + ntc))
+        list(range(nb))
+        + list(range(nb + ncar, nb + ncar + ntb))
+        + list(range(nb, nb + ncar))
+        + list(range(nb + ncar + ntb, nb + ncar + ntb + ntc))
     )
     jb = _permute_ir(jb, in_perm)
     t_avals = [_aval(c) for c, z in zip(carry, nzc) if z]
     jc = _extend_ir(cond_ir, t_avals, len(cond_ir.invars))
     tcar = [(_zeros(_aval(p)) if t is None else t) for p, t, z in zip(carry, tcar, nzc) if z]
     res = while_p.bind(
-        *cc, *bc, *[t for t in tbc if t is not None], *carry, *tcar,
-        cond_ir=jc, body_ir=jb, cond_nconsts=cond_nconsts, body_nconsts=nb + ntb,
+        *cc,
+        *bc,
+        *[t for t in tbc if t is not None],
+        *carry,
+        *tcar,
+        cond_ir=jc,
+        body_ir=jb,
+        cond_nconsts=cond_nconsts,
+        body_nconsts=nb + ntb,
     )
     it = iter(res[ncar:])
     return list(res[:ncar]), [next(it) if z else None for z in nzc]
@@ -556,21 +596,38 @@ def _while_partial_eval(eqn: Eqn, mask):
     used |= {a.id for a in cond_ir.outs if type(a) is Var}
     if any(v.id in used for v, m in zip(cond_ir.invars[ncc:], mcar) if m):
         raise TraceError("while_loop: the loop condition cannot depend on a tangent")
-    k_cond = IR(cond_ir.invars[:ncc] + tuple(known_carry), cond_ir.constvars, cond_ir.consts,
-                cond_ir.eqns, cond_ir.outs)
+    k_cond = IR(
+        cond_ir.invars[:ncc] + tuple(known_carry),
+        cond_ir.constvars,
+        cond_ir.consts,
+        cond_ir.eqns,
+        cond_ir.outs,
+    )
     from ..ir import dce
 
-    k_body = dce(IR(known_b.invars, known_b.constvars, known_b.consts, known_b.eqns,
-                    known_b.outs[:n_known_out]))
+    k_body = dce(
+        IR(
+            known_b.invars,
+            known_b.constvars,
+            known_b.consts,
+            known_b.eqns,
+            known_b.outs[:n_known_out],
+        )
+    )
     k_carry_avals = [v.aval for v in known_carry]
     tape = tuple(Var(a.update(shape=(None,) + a.shape)) for a in k_carry_avals)
     known = Eqn(
         while_record_p,
-        tuple(cc) + tuple(a for a, m in zip(bc, mb) if not m)
+        tuple(cc)
+        + tuple(a for a, m in zip(bc, mb) if not m)
         + tuple(a for a, m in zip(carry, mcar) if not m),
         tuple(v for v, u in zip(eqn.outs, mcar) if not u) + tape,
-        {"cond_ir": k_cond, "body_ir": k_body, "cond_nconsts": ncc,
-         "body_nconsts": sum(not m for m in mb)},
+        {
+            "cond_ir": k_cond,
+            "body_ir": k_body,
+            "cond_nconsts": ncc,
+            "body_nconsts": sum(not m for m in mb),
+        },
         eqn.src,
     )
     kb_avals = [a.aval for a, m in zip(bc, mb) if not m]
@@ -585,11 +642,18 @@ def _while_partial_eval(eqn: Eqn, mask):
     lin_body = trace_to_ir(step, kb_avals + ub_avals + uc_avals + k_carry_avals)[0]
     unknown = Eqn(
         scan_p,
-        tuple(a for a, m in zip(bc, mb) if not m) + tuple(a for a, m in zip(bc, mb) if m)
-        + tuple(a for a, m in zip(carry, mcar) if m) + tape,
+        tuple(a for a, m in zip(bc, mb) if not m)
+        + tuple(a for a, m in zip(bc, mb) if m)
+        + tuple(a for a, m in zip(carry, mcar) if m)
+        + tape,
         tuple(v for v, u in zip(eqn.outs, mcar) if u),
-        {"body": lin_body, "num_consts": len(kb_avals) + len(ub_avals),
-         "num_carry": len(uc_avals), "length": None, "reverse": False},
+        {
+            "body": lin_body,
+            "num_consts": len(kb_avals) + len(ub_avals),
+            "num_carry": len(uc_avals),
+            "length": None,
+            "reverse": False,
+        },
         eqn.src,
     )
     return [known], [unknown]
@@ -610,8 +674,13 @@ def _while_record_impl(*args, cond_ir, body_ir, cond_nconsts, body_nconsts):
 
 
 def _while_record_shape(*avals, cond_ir, body_ir, cond_nconsts, body_nconsts):
-    carry = _while_shape(*avals, cond_ir=cond_ir, body_ir=body_ir, cond_nconsts=cond_nconsts,
-                         body_nconsts=body_nconsts)
+    carry = _while_shape(
+        *avals,
+        cond_ir=cond_ir,
+        body_ir=body_ir,
+        cond_nconsts=cond_nconsts,
+        body_nconsts=body_nconsts,
+    )
     return tuple(carry) + tuple(a.update(shape=(None,) + a.shape) for a in carry)
 
 
@@ -635,10 +704,9 @@ while_record_p = Primitive(
 
 
 def _while_vmap(args, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
-    from .elementwise import select
+    from .elementwise import convert_element_type, select
     from .reduce import reduce_max
     from .shape import broadcast_in_dim
-    from .elementwise import convert_element_type
 
     transforms, _ = _tf()
     size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
@@ -663,8 +731,13 @@ def _while_vmap(args, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
     carry = [_to_axis0(c, d, size) if b else c for c, d, b in zip(carry, dcar, cb)]
     if pd[0] is None:
         res = while_p.bind(
-            *cc, *bc, *carry, cond_ir=vcond, body_ir=vbody,
-            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts,
+            *cc,
+            *bc,
+            *carry,
+            cond_ir=vcond,
+            body_ir=vbody,
+            cond_nconsts=cond_nconsts,
+            body_nconsts=body_nconsts,
         )
         return list(res), carry_dims
 
@@ -689,8 +762,14 @@ def _while_vmap(args, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
     c_ir = trace_to_ir(any_cond, [_aval(x) for x in cc + carry])[0]
     b_ir = trace_to_ir(masked_body, avals)[0]
     res = while_p.bind(
-        *cc, *cc, *bc, *carry, cond_ir=c_ir, body_ir=b_ir,
-        cond_nconsts=cond_nconsts, body_nconsts=cond_nconsts + body_nconsts,
+        *cc,
+        *cc,
+        *bc,
+        *carry,
+        cond_ir=c_ir,
+        body_ir=b_ir,
+        cond_nconsts=cond_nconsts,
+        body_nconsts=cond_nconsts + body_nconsts,
     )
     return list(res), [0] * len(carry)
 

@@ -49,9 +49,7 @@ def _call_shape(*avals, fun_ir, **_):
 
 
 def _custom_jvp_jvp(primals, tangents, *, fun_ir, jvp_fn):
-    tangents = [
-        _zeros(_aval(p)) if t is None else t for p, t in zip(primals, tangents)
-    ]
+    tangents = [_zeros(_aval(p)) if t is None else t for p, t in zip(primals, tangents)]
     outs, touts = jvp_fn(list(primals), tangents)
     return list(outs), [t if is_float(_aval(o).dtype) else None for o, t in zip(outs, touts)]
 
@@ -73,8 +71,10 @@ def _custom_jvp_vmap(args, dims, *, fun_ir, jvp_fn):
             outs, touts = jvp_fn(list(a[:n]), list(a[n:]))
             return list(outs), list(touts)
 
-        tdims = [None if d is None or shape_of(t) != shape_of(p) else 0
-                 for p, t, d in zip(primals, tangents, d0)]
+        tdims = [
+            None if d is None or shape_of(t) != shape_of(p) else 0
+            for p, t, d in zip(primals, tangents, d0)
+        ]
         o, t = vmap(one, in_axes=tuple(d0) + tuple(tdims), axis_size=size)(*primals, *tangents)
         return o, t
 
@@ -109,13 +109,20 @@ def _custom_vjp_jvp(primals, tangents, *, fun_ir, fwd, bwd, jvp_fn):
     outs, res = fwd(list(primals))
     lin_in = [
         _zeros(_aval(p)) if t is None else t
-        for p, t in zip(primals, tangents) if is_float(_aval(p).dtype)
+        for p, t in zip(primals, tangents)
+        if is_float(_aval(p).dtype)
     ]
     float_in = tuple(is_float(_aval(p).dtype) for p in primals)
     touts = custom_lin_p.bind(
-        *primals, *res, *lin_in,
-        bwd=bwd, jvp_fn=jvp_fn, num_primals=len(primals), num_res=len(res),
-        float_in=float_in, out_avals=tuple(_aval(o) for o in outs),
+        *primals,
+        *res,
+        *lin_in,
+        bwd=bwd,
+        jvp_fn=jvp_fn,
+        num_primals=len(primals),
+        num_res=len(res),
+        float_in=float_in,
+        out_avals=tuple(_aval(o) for o in outs),
     )
     touts = iter(touts)
     return list(outs), [next(touts) if is_float(_aval(o).dtype) else None for o in outs]
@@ -130,8 +137,9 @@ def _custom_vjp_vmap(args, dims, *, fun_ir, fwd, bwd, jvp_fn):
     from ..batching import vmap
 
     def bfwd(primals):
-        outs, res = vmap(lambda *a: tuple(fwd(list(a))), in_axes=tuple(d0), out_axes=0,
-                         axis_size=size)(*primals)
+        outs, res = vmap(
+            lambda *a: tuple(fwd(list(a))), in_axes=tuple(d0), out_axes=0, axis_size=size
+        )(*primals)
         return list(outs), list(res)
 
     def bbwd(res, cts):
@@ -144,6 +152,7 @@ def _custom_vjp_vmap(args, dims, *, fun_ir, fwd, bwd, jvp_fn):
 
     bj = None
     if jvp_fn is not None:
+
         def bj(primals, tangents):
             n = len(primals)
 
@@ -172,7 +181,11 @@ custom_vjp_call_p = Primitive(
 
 
 def _lin_split(args, num_primals, num_res):
-    return args[:num_primals], args[num_primals : num_primals + num_res], args[num_primals + num_res :]
+    return (
+        args[:num_primals],
+        args[num_primals : num_primals + num_res],
+        args[num_primals + num_res :],
+    )
 
 
 def _custom_lin_impl(*args, bwd, jvp_fn, num_primals, num_res, float_in, out_avals):
@@ -227,6 +240,7 @@ def _custom_lin_vmap(args, dims, *, bwd, jvp_fn, num_primals, num_res, float_in,
 
     bjvp = None
     if jvp_fn is not None:
+
         def bjvp(primals, tangents):
             n = len(primals)
 
@@ -235,8 +249,9 @@ def _custom_lin_vmap(args, dims, *, bwd, jvp_fn, num_primals, num_res, float_in,
                 return list(o), list(t)
 
             # a tangent is batched unless it is an unbatched primal's zero
-            tdims = tuple(d if shape_of(t) == shape_of(p) else 0
-                          for p, t, d in zip(primals, tangents, pd))
+            tdims = tuple(
+                d if shape_of(t) == shape_of(p) else 0 for p, t, d in zip(primals, tangents, pd)
+            )
             return vmap(one, in_axes=tuple(pd) + tdims, axis_size=size)(*primals, *tangents)
 
     def bbwd(res, cts):
@@ -248,8 +263,15 @@ def _custom_lin_vmap(args, dims, *, bwd, jvp_fn, num_primals, num_res, float_in,
         return vmap(one, in_axes=tuple(rd) + (0,) * len(cts), axis_size=size)(*res, *cts)
 
     b_out = tuple(a.update(shape=(size,) + a.shape) for a in out_avals)
-    out = custom_lin_p.bind(*args, bwd=bbwd, jvp_fn=bjvp, num_primals=num_primals,
-                            num_res=num_res, float_in=float_in, out_avals=b_out)
+    out = custom_lin_p.bind(
+        *args,
+        bwd=bbwd,
+        jvp_fn=bjvp,
+        num_primals=num_primals,
+        num_res=num_res,
+        float_in=float_in,
+        out_avals=b_out,
+    )
     return list(out), [0] * len(out)
 
 
@@ -292,8 +314,9 @@ def _checkpoint_partial_eval(eqn: Eqn, mask):
     body = eqn.params["body"]
     known_b, unk_b, out_unk, n_res = partial_eval_ir(body, list(mask))
     n_known_out = len(known_b.outs) - n_res
-    primal_only = IR(known_b.invars, known_b.constvars, known_b.consts, known_b.eqns,
-                     known_b.outs[:n_known_out])
+    primal_only = IR(
+        known_b.invars, known_b.constvars, known_b.consts, known_b.eqns, known_b.outs[:n_known_out]
+    )
     from ..ir import dce
 
     k_avals = list(known_b.in_avals)

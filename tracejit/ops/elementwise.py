@@ -469,9 +469,11 @@ def not_(x):
 def _select_shape(pred, x, y):
     if pred.dtype != np.bool_:
         raise shape_error("select", f"predicate must be bool, got {pred.dtype}")
-    return _ew_shape("select", same_dtype=False)(pred, x, y).update(dtype=x.dtype) if (
-        x.dtype == y.dtype
-    ) else _raise_select_dtype(x, y)
+    return (
+        _ew_shape("select", same_dtype=False)(pred, x, y).update(dtype=x.dtype)
+        if (x.dtype == y.dtype)
+        else _raise_select_dtype(x, y)
+    )
 
 
 def _raise_select_dtype(x, y):

@@ -39,9 +39,7 @@ def partial_eval_ir(ir: IR, unknown_in, instantiate=False) -> tuple[IR, IR, list
             unknown_eqns.append(eqn)
             unknown.update(v.id for v in eqn.outs)
 
-    out_unknown = [
-        (type(a) is Var and a.id in unknown) or f for a, f in zip(ir.outs, inst)
-    ]
+    out_unknown = [(type(a) is Var and a.id in unknown) or f for a, f in zip(ir.outs, inst)]
     ys_known = tuple(a for a, u in zip(ir.outs, out_unknown) if not u)
     ys_unknown = tuple(a for a, u in zip(ir.outs, out_unknown) if u)
 
