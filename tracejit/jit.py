@@ -393,7 +393,16 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if not kwargs:
             try:  # the lean path: every argument an array of a compiled signature
-                entry = self._fast[tuple(map(_SHAPE, args))]
+                n = len(args)  # (a tuple display is cheaper than map() for few arguments)
+                if n == 2:
+                    key = (args[0].shape, args[1].shape)
+                elif n == 1:
+                    key = (args[0].shape,)
+                elif n == 3:
+                    key = (args[0].shape, args[1].shape, args[2].shape)
+                else:
+                    key = tuple(map(_SHAPE, args))
+                entry = self._fast[key]
                 out = entry.call(*args)
             except _FAST_MISS:
                 pass
