@@ -86,10 +86,26 @@ def _dot_general(gen, eqn):
     (xc, yc), (xb, yb) = eqn.params["dimension_numbers"]
     floating = x.aval.dtype.kind in "fc" and out.aval.dtype == x.aval.dtype
     if not xb and len(xc) == 1 and 1 <= x.aval.ndim <= 2 and 1 <= y.aval.ndim <= 2:
-        work = x.aval.size * y.aval.size // max(x.aval.shape[xc[0]], 1)
-        strided = y.aval.ndim == 2 and yc[0] == 1
-        if work <= (SMALL_DOT_STRIDED if strided else SMALL_DOT) or not floating:
+        if not floating:
             return _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
+        # loops or BLAS by size; decided at run time where a size is symbolic, so that a
+        # new batch size keeps the same source (and machine code)
+        limit = SMALL_DOT_STRIDED if y.aval.ndim == 2 and yc[0] == 1 else SMALL_DOT
+        dims = gen.dims_of(x) + [d for k, d in enumerate(gen.dims_of(y)) if k != yc[0]]
+        if all(d.isdigit() for d in dims):
+            work = x.aval.size * y.aval.size // max(x.aval.shape[xc[0]], 1)
+            if work <= limit:
+                return _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
+        else:
+            gen.line(f"if {' * '.join(dims)} <= {limit}:  # small: loops beat a BLAS call")
+            gen.indent += 1
+            _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
+            gen.indent -= 1
+            gen.line("else:")
+            gen.indent += 1
+            _dot_2d(gen, eqn, x, y, xc, yc, out)
+            gen.indent -= 1
+            return
     if floating and not xb and len(xc) <= 1 and x.aval.ndim <= 2 and y.aval.ndim <= 2:
         if _dot_2d(gen, eqn, x, y, xc, yc, out):
             return
