@@ -100,14 +100,14 @@ def test_generated_source_matches_interpreter(case):
 
 
 def test_every_primitive_has_a_lowering():
-    from tracejit.lowering import array_rules, control_rules, rules
+    from tracejit.lowering import array_rules, control_rules, reductions, rules
     from tracejit.transforms.simplify import CALLS
 
     tables = [
         rules.SCALAR,
         rules.REMAP,
-        rules.REDUCE,
-        rules.ARG_REDUCE,
+        reductions.REDUCE,
+        reductions.ARG_REDUCE,
         array_rules.ARRAY,
         control_rules.CONTROL,
         CALLS,

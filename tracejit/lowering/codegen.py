@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ir import IR, Eqn, Lit, Var, _names, short_dtype
+from .reductions import ARG_REDUCE, REDUCE, finish_acc, init_acc, update_acc
 from .rules import (
-    ARG_REDUCE,
-    REDUCE,
     REMAP,
     VMATH32_NAMES,
     VMATH_NAMES,
@@ -458,11 +457,11 @@ class _Gen:
             self.line(f"{self.array(v)} = np.empty({self.shape_text(v)}, {np_dtype(v.aval.dtype)})")
         if not suffix:
             for m in reds:
-                self._init_acc(m, array=True)
+                init_acc(self, m, array=True)
         for k in range(rank):
             if k == acc_level:
                 for m in reds:
-                    self._init_acc(m, array=False)
+                    init_acc(self, m, array=False)
             if dims[k] == "1":  # a unit axis needs no loop
                 idx[k] = "0"
                 continue
@@ -472,10 +471,12 @@ class _Gen:
             self.indent += 1
         if acc_level == rank:
             for m in reds:
-                self._init_acc(m, array=False)
+                init_acc(self, m, array=False)
         for m in members:
             if kind_of(m) == "reduce":
-                self._update_acc(m, idx, axes, suffix, par and not kept)
+                update_acc(
+                    self, m, self._operand(m.inputs[0], idx), idx, axes, suffix, par and not kept
+                )
             else:
                 expr = self.point_expr(m, idx)
                 self.line(f"{self.scalar(m.outs[0])} = {expr}", self.eqn_text(m))
@@ -483,12 +484,12 @@ class _Gen:
             self.line(f"{self.array(v)}[{', '.join(idx)}] = {self.scalar(v)}")
         if acc_level == rank:
             for m in reds:
-                self._finish_acc(m, idx)
+                finish_acc(self, m, idx)
         for k in reversed(range(rank)):
             self.indent -= 1 if dims[k] != "1" else 0
             if k == acc_level:
                 for m in reds:
-                    self._finish_acc(m, idx[:k])
+                    finish_acc(self, m, idx[:k])
         for m in members:
             if kind_of(m) != "reduce":
                 self.kind[m.outs[0].id] = "dead"
@@ -496,63 +497,6 @@ class _Gen:
             self.kind[v.id] = "array"
         for m in reds:
             self.kind[m.outs[0].id] = "scalar" if m.outs[0].aval.ndim == 0 else "array"
-
-    # reductions: scalar accumulators when the reduced axes are innermost, else arrays.
-    # The accumulator of reduction output e is e_ (argmax: e_v the best value, e_i its
-    # index); with array accumulators, e itself (and e_v for argmax).
-
-    def _init_acc(self, m, array: bool) -> None:
-        v = m.outs[0]
-        x_dt, dt = m.inputs[0].aval.dtype, v.aval.dtype
-        shape = self.shape_text(v)
-        if m.prim.name in ARG_REDUCE:
-            ident, _ = ARG_REDUCE[m.prim.name]
-            if array:
-                self.line(f"{self.array(v)}_v = kernels.full({shape}, {ident(x_dt)})")
-                self.line(f"{self.array(v)} = kernels.full({shape}, {np_dtype(dt)}(-1))")
-            else:
-                self.line(f"{self.scalar(v)}v = {ident(x_dt)}")
-                self.line(f"{self.scalar(v)}i = -1")
-            return
-        ident, _ = REDUCE[m.prim.name]
-        if array:
-            self.line(f"{self.array(v)} = kernels.full({shape}, {_typed(ident(dt), dt)})")
-        else:
-            self.line(f"{self.scalar(v)} = {ident(dt)}")
-
-    def _update_acc(self, m, idx, axes, suffix: bool, parallel_sum: bool) -> None:
-        v, x = m.outs[0], m.inputs[0]
-        val = self._operand(x, idx)
-        if suffix:
-            ref, ref_v, ref_i = self.scalar(v), self.scalar(v) + "v", self.scalar(v) + "i"
-        else:
-            at = "[" + ", ".join(i for k, i in enumerate(idx) if k not in axes) + "]"
-            at = "[()]" if at == "[]" else at
-            ref = ref_i = self.array(v) + at
-            ref_v = self.array(v) + "_v" + at
-        if m.prim.name in ARG_REDUCE:
-            _, cmp = ARG_REDUCE[m.prim.name]
-            (axis,) = axes
-            nan = f" or ({val} != {val} and {ref_v} == {ref_v})" if x.aval.dtype.kind == "f" else ""
-            self.line(f"if {ref_i} < 0 or {val} {cmp} {ref_v}{nan}:", self.eqn_text(m))
-            self.line(f"    {ref_v} = {val}")
-            self.line(f"    {ref_i} = {idx[axis]}")
-            return
-        _, update = REDUCE[m.prim.name]
-        if parallel_sum:
-            self.line(f"{ref} += {val}", self.eqn_text(m))
-        else:
-            self.line(f"{ref} = {update(ref, val, v.aval.dtype)}", self.eqn_text(m))
-
-    def _finish_acc(self, m, kept_idx) -> None:
-        v = m.outs[0]
-        is_arg = m.prim.name in ARG_REDUCE
-        if v.aval.ndim == 0:
-            if is_arg:  # the 0-d result is the scalar e_
-                self.line(f"{self.scalar(v)} = {self.scalar(v)}i")
-            return
-        src = self.scalar(v) + ("i" if is_arg else "")
-        self.line(f"{self.array(v)}[{', '.join(kept_idx)}] = {src}")
 
     def _operand(self, a, idx) -> str:
         if type(a) is Lit:
@@ -590,12 +534,6 @@ def _packable(outs) -> bool:
         return False
     (aval,) = avals
     return aval.ndim >= 1 and None not in aval.shape and len(outs) * aval.size <= PACK_MAX_SIZE
-
-
-def _typed(text: str, dt) -> str:
-    """An identity's text with dtype dt (kernels.full takes the dtype from the value;
-    literals are typed already, except infinities)."""
-    return f"{np_dtype(dt)}({text})" if "inf" in text and np.dtype(dt) != np.float64 else text
 
 
 def _holds_ir(v) -> bool:

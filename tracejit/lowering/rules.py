@@ -8,8 +8,8 @@ the kind alone):
 - REMAP: the output at a point is an operand element somewhere else (broadcast,
   transpose, slice, pad, gather, ...). `rule(ctx, eqn, idx) -> expression` given the
   output's loop indices; operands are whole arrays (materialised before the loop).
-- REDUCE: `(identity(dtype), update(acc, v, dtype))`, accumulated inside the loop nest of
-  the fused group that computes the operand.
+- REDUCE (reductions.py): `(identity(dtype), update(acc, v, dtype))`, accumulated inside
+  the loop nest of the fused group that computes the operand.
 - ARRAY: everything else, `rule(ctx, eqn)` emitting statements on whole arrays (BLAS
   calls, sorts, explicit loops); see array_rules.py.
 
@@ -28,7 +28,6 @@ from ..ir import Lit
 __all__ = [
     "SCALAR",
     "REMAP",
-    "REDUCE",
     "VMATH_NAMES",
     "VMATH32_NAMES",
     "render_lit",
@@ -404,50 +403,6 @@ REMAP = {
     "take_along_axis": _take_along,
     "dynamic_slice": _dynamic_slice,
 }
-
-
-# ---------------------------------------------------------------------------
-# REDUCE: identity and update of an accumulator
-
-
-def _lowest(dt) -> str:
-    dt = np.dtype(dt)
-    if dt == np.bool_:
-        return "False"
-    return "-np.inf" if dt.kind == "f" else render_lit(np.iinfo(dt).min)
-
-
-def _highest(dt) -> str:
-    dt = np.dtype(dt)
-    if dt == np.bool_:
-        return "True"
-    return "np.inf" if dt.kind == "f" else render_lit(np.iinfo(dt).max)
-
-
-def _acc(op, bool_op):
-    def update(acc, v, dt):
-        if np.dtype(dt) == np.bool_:
-            return f"{acc} {bool_op} {v}"
-        return cast(dt, f"{acc} {op} {v}")
-
-    return update
-
-
-def _extreme(cmp):
-    def update(acc, v, dt):
-        nan = f" or {v} != {v}" if np.dtype(dt).kind == "f" else ""
-        return f"{v} if {v} {cmp} {acc}{nan} else {acc}"
-
-    return update
-
-
-REDUCE = {
-    "reduce_sum": (lambda dt: render_lit(np.zeros((), dt)), _acc("+", "or")),
-    "reduce_prod": (lambda dt: render_lit(np.ones((), dt)), _acc("*", "and")),
-    "reduce_max": (_lowest, _extreme(">")),
-    "reduce_min": (_highest, _extreme("<")),
-}
-ARG_REDUCE = {"argmax": (_lowest, ">"), "argmin": (_highest, "<")}
 
 
 def scalar_rule(prim):
