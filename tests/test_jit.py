@@ -222,6 +222,8 @@ def test_static_args_and_pytrees():
     for n, scale in ((2, 1.0), (3, 2.0), (2, 1.0)):
         _same(jg(p, X, n, scale=scale), g(p, X, n, scale=scale))
     assert len(jg._cache) == 2
+    jn = tj.jit(lambda x, n: x * n, static_argnums=-1)
+    _same(jn(X, 3), X * 3)
 
 
 def test_control_flow_compiled():

@@ -425,9 +425,10 @@ class Jitted:
         if not self.static_argnums and not self.static_argnames:
             return args, kwargs, ()
         nargs = len(args)
-        dyn = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        nums = sorted({i % nargs if i < 0 and nargs else i for i in self.static_argnums})
+        dyn = tuple(a for i, a in enumerate(args) if i not in nums)
         dkw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
-        statics = tuple((i, args[i]) for i in self.static_argnums if i < nargs)
+        statics = tuple((i, args[i]) for i in nums if i < nargs)
         statics += tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
         try:
             hash(statics)
@@ -438,7 +439,7 @@ class Jitted:
             ) from None
         return dyn, dkw, statics
 
-    def _lookup(self, args, kwargs, trace: bool = True):
+    def _lookup(self, args, kwargs):
         """(entry, flat arrays) for a call, tracing a new signature; (None, leaves) if the
         call must be recorded in an enclosing trace instead."""
         dyn, dkw, statics = self._split(args, kwargs)
