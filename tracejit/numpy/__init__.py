@@ -547,5 +547,51 @@ def _public() -> dict:
     return _PUBLIC
 
 
+# more math: array API aliases, shifts, float decomposition, numerical routines
+from ._extra_math import (  # noqa: E402
+    acos,
+    acosh,
+    asin,
+    asinh,
+    astype,
+    atan,
+    atan2,
+    atanh,
+    bitwise_left_shift,
+    bitwise_right_shift,
+    convolve,
+    correlate,
+    cumulative_prod,
+    cumulative_sum,
+    ediff1d,
+    frexp,
+    gcd,
+    gradient,
+    interp,
+    isdtype,
+    lcm,
+    ldexp,
+    left_shift,
+    matvec,
+    modf,
+    nextafter,
+    pow,
+    right_shift,
+    spacing,
+    trapezoid,
+    unstack,
+    unwrap,
+    vecdot,
+    vecmat,
+)
+
+__all__ += [
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "pow", "astype", "isdtype",
+    "left_shift", "right_shift", "bitwise_left_shift", "bitwise_right_shift", "unstack",
+    "cumulative_sum", "cumulative_prod", "vecdot", "matvec", "vecmat", "frexp", "ldexp",
+    "modf", "nextafter", "spacing", "gcd", "lcm", "interp", "gradient", "trapezoid",
+    "ediff1d", "convolve", "correlate", "unwrap",
+]  # fmt: skip
+
 _attach()
 _PUBLIC = {name: globals()[name] for name in __all__ if callable(globals()[name])}
