@@ -201,3 +201,7 @@ def trisolve(a, b, left_side, lower, transpose_a, unit_diagonal):
     # x op(a) = b  <=>  op(a)ᵀ xᵀ = bᵀ
     xt = trisolve_left(a, np.ascontiguousarray(b.T), lower, not transpose_a, unit_diagonal)
     return np.ascontiguousarray(xt.T)
+
+
+# scalar kernels of ops/special.py's primitives, called as kernels.digamma(x) etc.
+from .special import *  # noqa: E402, F403
