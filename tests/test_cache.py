@@ -120,3 +120,30 @@ def test_empty_setting_disables_the_disk_cache(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert os.path.isdir(cache.module_dir())
+
+
+def test_a_module_written_once_is_kept_by_the_next_run(tmp_path):
+    """The file on disk (with comments) is recognised as the same code: a second writer
+    keeps it, so Numba's cache beside it stays valid. Programs here emit run-time branches
+    with comments (a matrix product of symbolic size; a while loop's growing tape)."""
+    import tracejit as tj
+    import tracejit.numpy as tnp
+    from tracejit.lowering import lower_ir
+
+    def mlp(w, x):
+        return tnp.sum(tnp.tanh(x @ w) ** 2)
+
+    def newton(c):
+        return tj.lax.while_loop(lambda s: s[1] < 20, lambda s: (s[0] * c, s[1] + 1), (c, 0))[0]
+
+    irs = [
+        tj.make_ir(tj.grad(mlp))(np.ones((300, 300)), np.ones((300, 300))),
+        tj.make_ir(tj.grad(newton))(1.01),
+    ]
+    for ir in irs:
+        lowered = lower_ir(ir, "f")
+        assert cache._strip_comments(lowered.source) == lowered.code
+        path = cache.write_module(lowered, str(tmp_path))
+        stamp = os.stat(path).st_mtime_ns
+        assert cache.write_module(lowered, str(tmp_path)) == path
+        assert os.stat(path).st_mtime_ns == stamp

@@ -97,7 +97,7 @@ def _dot_general(gen, eqn):
             if work <= limit:
                 return _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
         else:
-            gen.line(f"if {' * '.join(dims)} <= {limit}:  # small: loops beat a BLAS call")
+            gen.line(f"if {' * '.join(dims)} <= {limit}:", "small: loops beat a BLAS call")
             gen.indent += 1
             _dot_small(gen, eqn, x, y, xc[0], yc[0], out)
             gen.indent -= 1

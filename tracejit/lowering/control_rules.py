@@ -131,7 +131,7 @@ def _while_record(gen, eqn):
     (pred,) = gen.inline(p["cond_ir"], list(cconsts) + carry)
     gen.line(f"if not {_text(gen, pred, pred)}:")
     gen.line("    break")
-    gen.line(f"if {n} == {gen.array(tapes[0])}.shape[0]:  # full: double the tapes")
+    gen.line(f"if {n} == {gen.array(tapes[0])}.shape[0]:", "full: double the tapes")
     for t, c in zip(tapes, carry, strict=True):
         grown = gen.tmp("grown")
         size = f"2 * {n}"
