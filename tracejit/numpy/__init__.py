@@ -593,5 +593,36 @@ __all__ += [
     "ediff1d", "convolve", "correlate", "unwrap",
 ]  # fmt: skip
 
+# statistics: quantiles, NaN-ignoring moments, covariance, histograms
+from ._statistics import (  # noqa: E402
+    bincount,
+    corrcoef,
+    cov,
+    digitize,
+    histogram,
+    histogram2d,
+    histogram_bin_edges,
+    histogramdd,
+    median,
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    nanstd,
+    nanvar,
+    percentile,
+    quantile,
+)
+
+__all__ += [
+    "median", "percentile", "quantile", "nanmedian", "nanpercentile", "nanquantile",
+    "nanvar", "nanstd", "nanargmax", "nanargmin", "nancumsum", "nancumprod", "cov",
+    "corrcoef", "histogram", "histogram_bin_edges", "histogram2d", "histogramdd",
+    "bincount", "digitize",
+]  # fmt: skip
+
 _attach()
 _PUBLIC = {name: globals()[name] for name in __all__ if callable(globals()[name])}
