@@ -18,6 +18,12 @@ bit for bit for split, fold_in, bits, randint, permutation, bernoulli, and unifo
 built on the inverse error function (normal, truncated_normal) agree with JAX to a few
 ulp, and eager and jitted calls agree to a few ulp there too: erf_inv runs SciPy's
 erfinv in the interpreter and tracejit._threefry.erfinv_scalar in compiled code.
+
+The other samplers of jax.random (cauchy, beta, dirichlet, multivariate_normal, t, ...;
+tracejit/_random_dists.py) and its rejection samplers (gamma, loggamma, poisson,
+binomial, multinomial; tracejit/_random_rejection.py) make the same draws from the same
+keys as JAX, so they agree with it to a few ulp as well; gamma is differentiable in its
+shape parameter, as in JAX.
 """
 
 from __future__ import annotations
@@ -35,21 +41,51 @@ from .trace import Tracer
 
 __all__ = [
     "PRNGKey",
+    "ball",
     "bernoulli",
+    "beta",
+    "binomial",
     "bits",
     "categorical",
+    "cauchy",
+    "chisquare",
     "choice",
+    "clone",
+    "dirichlet",
+    "double_sided_maxwell",
     "exponential",
+    "f",
     "fold_in",
+    "gamma",
+    "generalized_normal",
+    "geometric",
     "gumbel",
     "key",
     "key_data",
+    "key_impl",
+    "laplace",
+    "loggamma",
+    "logistic",
+    "lognormal",
+    "maxwell",
+    "multinomial",
+    "multivariate_normal",
     "normal",
+    "orthogonal",
+    "pareto",
     "permutation",
+    "poisson",
+    "rademacher",
     "randint",
+    "rayleigh",
     "split",
+    "t",
+    "triangular",
     "truncated_normal",
     "uniform",
+    "wald",
+    "weibull_min",
+    "wrap_key_data",
 ]
 
 _UINT = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
@@ -106,8 +142,33 @@ def key(seed):
 PRNGKey = key
 
 
-def key_data(key):
-    """The raw uint32[2] data of a key: keys here are raw data already."""
+def key_data(keys):
+    """The raw uint32 data of a key or an array of keys: keys here are raw data already."""
+    return keys
+
+
+def wrap_key_data(key_bits_array, *, impl=None, dtype=None):
+    """A key (or an array of keys) from its raw ``uint32[..., 2]`` data: the data itself,
+    checked. Only the default Threefry-2x32 implementation exists here."""
+    for spec in (impl, dtype):
+        if spec is not None and str(getattr(spec, "name", spec)) not in ("threefry2x32", "fry"):
+            raise ValueError(f"random.wrap_key_data: only threefry2x32 keys exist, got {spec!r}")
+    k = tnp.asarray(key_bits_array)
+    if k.dtype != np.uint32 or not k.shape or k.shape[-1] != 2:
+        raise TypeError(
+            f"random.wrap_key_data: expected uint32 key data of shape (..., 2), got "
+            f"{k.dtype}{list(k.shape)}"
+        )
+    return k
+
+
+def key_impl(keys) -> str:
+    """The name of the key's random-bit implementation: always ``'threefry2x32'``."""
+    return "threefry2x32"
+
+
+def clone(key):
+    """The same key, for reuse (JAX's key-reuse checker is not modelled here)."""
     return key
 
 
@@ -139,13 +200,16 @@ def fold_in(key, data):
 def _random_bits(key, bit_width: int, shape, where: str):
     shape = _shape(shape)
     y0, y1 = _hash_positions(key, math.prod(shape), where)
+    return tnp.reshape(_bits_of_block(y0, y1, bit_width), shape)
+
+
+def _bits_of_block(y0, y1, bit_width: int):
+    """The bits JAX takes from the Threefry block (y0, y1) of one element."""
     if bit_width == 64:  # y0 in the high word, y1 in the low one
-        out = tnp.bitwise_or(
+        return tnp.bitwise_or(
             tnp.multiply(_cast(y0, np.uint64), np.uint64(2**32)), _cast(y1, np.uint64)
         )
-    else:  # 8 and 16 bits: the low bits of y0 ^ y1
-        out = _cast(tnp.bitwise_xor(y0, y1), _UINT[bit_width])
-    return tnp.reshape(out, shape)
+    return _cast(tnp.bitwise_xor(y0, y1), _UINT[bit_width])  # the low bits of y0 ^ y1
 
 
 def bits(key, shape=(), dtype=np.uint64):
@@ -172,9 +236,14 @@ def uniform(key, shape=(), dtype=np.float64, minval=0.0, maxval=1.0):
     """Uniform on [minval, maxval): random mantissa bits scaled, clamped below at minval."""
     dtype = _float_dtype(dtype, "uniform")
     shape = _shape(shape)
+    raw = _random_bits(key, dtype.itemsize * 8, shape, "uniform")
+    return _uniform_of_bits(raw, dtype, minval, maxval)
+
+
+def _uniform_of_bits(raw, dtype: np.dtype, minval=0.0, maxval=1.0):
+    """Floats in [minval, maxval) from unsigned bits of dtype's width, as JAX makes them."""
     minval, maxval = _cast(minval, dtype), _cast(maxval, dtype)
     nbits, nmant = dtype.itemsize * 8, np.finfo(dtype).nmant
-    raw = _random_bits(key, nbits, shape, "uniform")
     # the top nmant bits as an integer m: (1 + m 2**-nmant) - 1, as JAX computes it, is
     # exactly m 2**-nmant
     mant = tnp.floor_divide(raw, _UINT[nbits](2 ** (nbits - nmant)))
@@ -384,3 +453,31 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
             g = gumbel(key, (n,), p.dtype) + tnp.log(p)
             ind = tnp.reshape(tnp.argsort(tnp.negative(g), kind="stable")[:draws], shape)
     return ind if arr is None else tnp.take(arr, ind, axis=axis)
+
+
+# The samplers built on the ones above live in their own modules, which import this one.
+from ._random_dists import (  # noqa: E402
+    ball,
+    beta,
+    cauchy,
+    chisquare,
+    dirichlet,
+    double_sided_maxwell,
+    f,
+    generalized_normal,
+    geometric,
+    laplace,
+    logistic,
+    lognormal,
+    maxwell,
+    multivariate_normal,
+    orthogonal,
+    pareto,
+    rademacher,
+    rayleigh,
+    t,
+    triangular,
+    wald,
+    weibull_min,
+)
+from ._random_rejection import binomial, gamma, loggamma, multinomial, poisson  # noqa: E402
