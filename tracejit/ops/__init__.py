@@ -1,6 +1,7 @@
 """The primitive set. Importing this package registers every primitive in PRIMITIVES."""
 
 from . import (  # noqa: F401
+    bits,
     control,
     cumulative,
     custom,
