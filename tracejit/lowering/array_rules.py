@@ -75,9 +75,10 @@ def _reshape(gen, eqn):
 # dot_general: BLAS for floating point (np.dot on 2-D operands), loops otherwise
 
 
-# multiply-adds up to which loops beat a BLAS call (measured here); fewer when the right
-# operand is read across its rows (contracted on its last axis: strided inner loop)
-SMALL_DOT, SMALL_DOT_STRIDED = 1 << 16, 1 << 9
+# multiply-adds up to which loops beat a BLAS call (measured here, call overhead
+# included: at 4096 they tie for 16x16x16, 1x64x64 and 4x32x32; at 13k-65k BLAS is 1.3-1.6x
+# faster); fewer when the right operand is read across its rows (strided inner loop)
+SMALL_DOT, SMALL_DOT_STRIDED = 1 << 12, 1 << 9
 
 
 def _dot_general(gen, eqn):
@@ -166,7 +167,12 @@ def _dot_small(gen, eqn, x, y, xk, yk, out):
         gen.line(f"for {i} in range({gen.dim(x, 1 - xk)}):")
         gen.indent += 1
     n = None if ones[1] else gen.dim(y, 1 - yk)
-    if n is None:  # matrix · vector: one reduction per row
+    if n in (None, "1"):  # matrix · vector (or a one-column matrix): a reduction per row
+        if n == "1":  # an inner loop of one iteration costs 3-5x the reduction
+            yv = _at(gen.array(y), [k, "0"] if yk == 0 else ["0", k])
+            oi = [*oi[:-1], "0"]
+            if dt != x.aval.dtype:
+                yv = f"{np_dtype(dt)}({yv})"
         gen.line(f"{t} = {zero}")
         gen.line(f"for {k} in range({K}):")
         gen.line(f"    {t} = {cast(dt, f'{t} + {xv} * {yv}')}")

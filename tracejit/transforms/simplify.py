@@ -14,6 +14,7 @@ import numpy as np
 from ..ir import IR, Eqn, Lit, Var, dce
 from ..ops import elementwise as _ew
 from ..trace import Primitive
+from .accumulate import forward_scanned_views, hoist_scan_accumulators
 
 __all__ = [
     "simplify_ir",
@@ -41,11 +42,13 @@ FOLD_MAX_SIZE = 64  # constant folding keeps results up to this many elements
 
 def simplify_ir(ir: IR) -> IR:
     """The same function with less work: calls inlined, constants folded, algebraic
-    identities applied, common subexpressions shared, dead code removed (to a fixed point).
+    identities applied, common subexpressions shared, sums of products carried through
+    scans moved after them, dead code removed (to a fixed point).
     """
     ir = simplify_bodies(inline_calls(ir))
     for _ in range(4):
         n = len(ir.eqns)
+        ir = forward_scanned_views(hoist_scan_accumulators(ir))
         ir = prune(cse(clean_algebra(fold_constants(ir))))
         if len(ir.eqns) == n:
             break

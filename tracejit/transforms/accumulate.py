@@ -1,0 +1,241 @@
+"""Sums of products carried through a scan become one matrix product after it.
+
+The reverse pass of a loop over linear layers accumulates each weight's gradient in a
+carry, one outer (or matrix) product per step:
+
+    scan body:  dW' = dW + dot_general(x_t, d_t)      (or x_t[:, None] * d_t[None, :])
+
+When the carry `dW` is read only by that sum, the loop need not carry it at all: the
+factors `x_t` and `d_t` are stacked as outputs (or taken from the scanned inputs they
+already are), and after the loop
+
+    dW = dW0 + dot_general(X, D)   contracting the step axis as well
+
+computes the same sum as a single product: one vectorised loop nest or BLAS call instead
+of T small read-modify-write passes over dW. Sums are reassociated (the step axis is
+summed inside the product), as any blocked matrix product does.
+"""
+
+from __future__ import annotations
+
+from ..ir import IR, Eqn, Var, dce
+from ..ops.dot import dot_general_p
+from ..ops.elementwise import add_p
+from ..ops.shape import reshape_p, transpose_p
+
+__all__ = ["hoist_scan_accumulators", "forward_scanned_views"]
+
+# stacked factors kept up to this many elements per scan (beyond it the carry is cheaper
+# than the memory)
+MAX_STACKED = 1 << 22
+
+_VIEWS = frozenset({"reshape", "squeeze", "expand_dims"})
+
+
+def hoist_scan_accumulators(ir: IR) -> IR:
+    """The same function, with every scan-carried sum of products computed after its loop.
+    (Nested bodies are handled by the caller, which simplifies every body first.)"""
+    if not any(e.prim.name == "scan" for e in ir.eqns):
+        return ir
+    eqns: list[Eqn] = []
+    for eqn in ir.eqns:
+        eqns += _hoist(eqn) if eqn.prim.name == "scan" else [eqn]
+    if len(eqns) == len(ir.eqns):
+        return ir
+    return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
+
+
+def _uses(body: IR) -> dict:
+    n: dict[int, int] = {}
+    for e in body.eqns:
+        for a in e.inputs:
+            if type(a) is Var:
+                n[a.id] = n.get(a.id, 0) + 1
+    for a in body.outs:
+        if type(a) is Var:
+            n[a.id] = n.get(a.id, 0) + 1
+    return n
+
+
+def _factors(t: Var, defs: dict):
+    """t as a product of two body values: (u, v, contract_u, contract_v, perm), meaning
+    t = transpose(dot_general(u, v, contract), perm) (perm None: no transpose)."""
+    e = defs.get(t.id)
+    if e is None:
+        return None
+    if e.prim.name == "dot_general":
+        (uc, vc), (ub, _) = e.params["dimension_numbers"]
+        if ub or e.params.get("preferred_element_type") is not None:
+            return None
+        u, v = e.inputs
+        return (u, v, tuple(uc), tuple(vc), None) if type(u) is type(v) is Var else None
+    if e.prim.name != "mul":
+        return None
+    bu, bv = (defs.get(a.id) if type(a) is Var else None for a in e.inputs)
+    if bu is None or bv is None or not bu.prim.name == bv.prim.name == "broadcast_in_dim":
+        return None
+    (u,), (v,) = bu.inputs, bv.inputs
+    du = tuple(bu.params["broadcast_dimensions"])
+    dv = tuple(bv.params["broadcast_dimensions"])
+    shape = t.aval.shape
+    if type(u) is not Var or type(v) is not Var or not du or not dv:
+        return None
+    if sorted(du + dv) != list(range(len(shape))):
+        return None  # not an outer product: some axis comes from both or neither
+    if u.aval.shape != tuple(shape[d] for d in du) or v.aval.shape != tuple(
+        shape[d] for d in dv
+    ):
+        return None  # a size-1 axis broadcast: not a plain outer product
+    order = du + dv  # the axes of dot_general(u, v) with nothing contracted
+    perm = tuple(order.index(d) for d in range(len(shape)))
+    return u, v, (), (), None if perm == tuple(range(len(shape))) else perm
+
+
+def _hoist(eqn: Eqn) -> list[Eqn]:
+    p = eqn.params
+    body, nc, nk, length = p["body"], p["num_consts"], p["num_carry"], p["length"]
+    if length is None or nk == 0:
+        return [eqn]
+    defs = {o.id: e for e in body.eqns for o in e.outs}
+    uses = _uses(body)
+    carry_in = body.invars[nc : nc + nk]
+    xs_in = {v.id: i for i, v in enumerate(body.invars[nc + nk :])}
+    consts = {v.id for v in body.invars[:nc]}
+    plans, stacked = {}, 0
+    for k, (c, o) in enumerate(zip(carry_in, body.outs[:nk])):
+        e = defs.get(o.id) if type(o) is Var else None
+        if e is None or e.prim.name != "add" or uses.get(c.id) != 1 or uses.get(o.id) != 1:
+            continue
+        a, b = e.inputs
+        t = b if a is c else a if b is c else None
+        if type(t) is not Var or t.aval != c.aval or t.aval.dtype.kind != "f":
+            continue
+        f = _factors(t, defs)
+        if f is None or f[0].id in consts or f[1].id in consts:
+            continue  # a loop-invariant factor: the carry is cheaper
+        stacked += length * (f[0].aval.size + f[1].aval.size)
+        if stacked > MAX_STACKED:
+            break
+        plans[k] = f
+    if not plans:
+        return [eqn]
+
+    # the loop without those carries, stacking the factors it does not already scan over
+    keep = [k for k in range(nk) if k not in plans]
+    new_ys: list[Var] = []  # body values to stack, in order
+    for u, v, *_ in plans.values():
+        for w in (u, v):
+            if _scanned(w, xs_in, defs) is None and w not in new_ys:
+                new_ys.append(w)
+    new_body = dce(
+        IR(
+            body.invars[:nc] + tuple(carry_in[k] for k in keep) + body.invars[nc + nk :],
+            body.constvars,
+            body.consts,
+            body.eqns,
+            tuple(body.outs[k] for k in keep) + body.outs[nk:] + tuple(new_ys),
+        )
+    )
+    ins = eqn.inputs
+    stacked_vars = [Var(w.aval.update(shape=(length, *w.aval.shape))) for w in new_ys]
+    loop = Eqn(
+        eqn.prim,
+        ins[:nc] + tuple(ins[nc + k] for k in keep) + ins[nc + nk :],
+        tuple(eqn.outs[k] for k in keep) + eqn.outs[nk:] + tuple(stacked_vars),
+        {**p, "body": new_body, "num_carry": len(keep)},
+        eqn.src,
+    )
+    out = [loop]
+
+    def stacked_of(w: Var) -> Var:
+        if w in new_ys:
+            return stacked_vars[new_ys.index(w)]
+        i, shape = _scanned(w, xs_in, defs)
+        xs = ins[nc + nk + i]
+        want = (length, *shape)
+        if xs.aval.shape == want:
+            return xs
+        r = Var(xs.aval.update(shape=want))
+        out.append(Eqn(reshape_p, (xs,), (r,), {"new_sizes": want}, eqn.src))
+        return r
+
+    for k, (u, v, uc, vc, perm) in plans.items():
+        dn = (((0, *(d + 1 for d in uc)), (0, *(d + 1 for d in vc))), ((), ()))
+        params = {"dimension_numbers": dn, "preferred_element_type": None}
+        U, V = stacked_of(u), stacked_of(v)
+        (aval,) = dot_general_p.shape_rule([U.aval, V.aval], params)
+        s = Var(aval)
+        out.append(Eqn(dot_general_p, (U, V), (s,), params, eqn.src))
+        if perm is not None:
+            st = Var(carry_in[k].aval)
+            out.append(Eqn(transpose_p, (s,), (st,), {"perm": perm}, eqn.src))
+            s = st
+        out.append(Eqn(add_p, (ins[nc + k], s), (eqn.outs[k],), {}, eqn.src))
+    return out
+
+
+def forward_scanned_views(ir: IR) -> IR:
+    """A scan output stacking each step's slice of a scanned input (or a reshape of it) is
+    that input, reshaped: the loop stops copying it (autodiff saves such residuals)."""
+    if not any(e.prim.name == "scan" for e in ir.eqns):
+        return ir
+    eqns: list[Eqn] = []
+    for eqn in ir.eqns:
+        eqns += _forward_views(eqn) if eqn.prim.name == "scan" else [eqn]
+    if len(eqns) == len(ir.eqns):
+        return ir
+    return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
+
+
+def _forward_views(eqn: Eqn) -> list[Eqn]:
+    p = eqn.params
+    body, nc, nk, length = p["body"], p["num_consts"], p["num_carry"], p["length"]
+    if length is None:
+        return [eqn]
+    defs = {o.id: e for e in body.eqns for o in e.outs}
+    xs_in = {v.id: i for i, v in enumerate(body.invars[nc + nk :])}
+    views = {}  # ys index -> (xs index, step shape)
+    for j, y in enumerate(body.outs[nk:]):
+        if type(y) is Var:
+            found = _scanned(y, xs_in, defs)
+            if found is not None:
+                views[j] = found
+    if not views:
+        return [eqn]
+    keep = [j for j in range(len(body.outs) - nk) if j not in views]
+    new_body = dce(
+        IR(
+            body.invars,
+            body.constvars,
+            body.consts,
+            body.eqns,
+            body.outs[:nk] + tuple(body.outs[nk + j] for j in keep),
+        )
+    )
+    outs = eqn.outs
+    loop = Eqn(
+        eqn.prim,
+        eqn.inputs,
+        outs[:nk] + tuple(outs[nk + j] for j in keep),
+        {**p, "body": new_body},
+        eqn.src,
+    )
+    out = [loop]
+    for j, (i, shape) in views.items():
+        xs, ys = eqn.inputs[nc + nk + i], outs[nk + j]  # (an identity reshape folds away)
+        out.append(Eqn(reshape_p, (xs,), (ys,), {"new_sizes": (length, *shape)}, eqn.src))
+    return out
+
+
+def _scanned(w: Var, xs_in: dict, defs: dict):
+    """(index of the scanned input, shape) if w is that input's slice, or a reshape of it
+    (so its stack is the input itself, reshaped); else None."""
+    shape = w.aval.shape
+    while w.id not in xs_in:
+        e = defs.get(w.id)
+        if e is None or e.prim.name not in _VIEWS:
+            return None
+        w = e.inputs[0]
+        if type(w) is not Var:
+            return None
+    return xs_in[w.id], shape
