@@ -82,9 +82,7 @@ def _factors(t: Var, defs: dict):
         return None
     if sorted(du + dv) != list(range(len(shape))):
         return None  # not an outer product: some axis comes from both or neither
-    if u.aval.shape != tuple(shape[d] for d in du) or v.aval.shape != tuple(
-        shape[d] for d in dv
-    ):
+    if u.aval.shape != tuple(shape[d] for d in du) or v.aval.shape != tuple(shape[d] for d in dv):
         return None  # a size-1 axis broadcast: not a plain outer product
     order = du + dv  # the axes of dot_general(u, v) with nothing contracted
     perm = tuple(order.index(d) for d in range(len(shape)))
