@@ -478,7 +478,7 @@ def _stirling_approx_tail(k):
     k = tnp.clip(k, 0.0, 9.0)
     kp1sq = (k + 1) * (k + 1)
     approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
-    idx = _cast(tnp.floor(k), np.int32)
+    idx = _cast(tnp.floor(tnp.where(tnp.isnan(k), 0.0, k)), np.int32)  # NaN: any index
     return tnp.where(use_table, tnp.take(_STIRLING_TAIL.astype(k.dtype), idx), approx)
 
 
