@@ -652,3 +652,4 @@ tree_map = map
 tree_reduce = reduce
 tree_all = all
 tree_transpose = transpose
+from ._tree_paths import *  # noqa: E402, F401, F403  (key paths, Partial, ...: tracejit/_tree_paths.py)
