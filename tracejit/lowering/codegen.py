@@ -103,6 +103,7 @@ class _Gen:
         self.fname = _safe(name)
         self.names: dict[int, str] = {}
         self.buffer: dict[int, str] = {}  # var id -> the array it was computed into, if not its own
+        self.in_rows: set[int] = set()  # var ids computed straight into a row of a stack
         self._gen = _names()
         for v in list(ir.constvars) + list(ir.invars):
             self._name(v)
@@ -253,13 +254,15 @@ class _Gen:
             self.eqn_at_line,
         )
 
-    def inline(self, ir: IR, args, carried=()) -> list:
+    def inline(self, ir: IR, args, carried=(), rows=()) -> list:
         """Emit a body IR here, its inputs being `args` (atoms); returns its output atoms.
 
         `carried` pairs (k, j): output k is the next value of input j, a loop carry whose
         buffer the loop owns; where only the loop nest computing output k reads input j,
         at the same points, the output is written into that buffer (no new array per
-        iteration; see close())."""
+        iteration; see close()). `rows` pairs (k, row): output k is stacked into `row` (an
+        expression for a view); a loop nest computing it writes there directly (its id
+        then joins `in_rows`), if the body returns it only there."""
         for v, a in zip(ir.invars, args, strict=True):
             if type(a) is Lit:
                 self._name(v)
@@ -277,7 +280,16 @@ class _Gen:
             o, c = ir.outs[k], ir.invars[j]
             if type(o) is Var and outs.count(o.id) == 1 and c.id not in outs and c.aval.ndim:
                 inplace[o.id] = c
-        self.block(ir.eqns, ir.outs, inplace)
+        ins = {v.id for v in ir.invars}
+        stack = {
+            ir.outs[k].id: row
+            for k, row in rows
+            if type(ir.outs[k]) is Var
+            and outs.count(ir.outs[k].id) == 1
+            and ir.outs[k].id not in ins
+            and ir.outs[k].aval.ndim
+        }
+        self.block(ir.eqns, ir.outs, inplace, stack)
         return list(ir.outs)
 
     def fresh_like(self, v: Var) -> Var:
@@ -293,9 +305,9 @@ class _Gen:
         else:
             self.kind[v.id] = "array"
 
-    def block(self, eqns, outs, inplace=None) -> None:
+    def block(self, eqns, outs, inplace=None, rows=None) -> None:
         """Emit `eqns` at the current indentation, closing every group it opens."""
-        scope = _Scope(eqns, outs, inplace or {})
+        scope = _Scope(eqns, outs, inplace or {}, rows or {})
         for eqn in eqns:
             try:
                 self.eqn(eqn, scope)
@@ -454,6 +466,11 @@ class _Gen:
             ):  # the carry's old value is read here only, point by point: overwrite it
                 self.buffer[v.id] = self.array(c)
                 continue
+            row = scope.rows.get(v.id)
+            if row is not None:  # a stacked output: computed in its row of the stack
+                self.line(f"{self.array(v)} = {row}")
+                self.in_rows.add(v.id)
+                continue
             self.line(f"{self.array(v)} = np.empty({self.shape_text(v)}, {np_dtype(v.aval.dtype)})")
         if not suffix:
             for m in reds:
@@ -509,8 +526,9 @@ class _Gen:
 class _Scope:
     """Per-block state: who uses each variable, the block's outputs, its open groups."""
 
-    def __init__(self, eqns, outs, inplace):
+    def __init__(self, eqns, outs, inplace, rows):
         self.inplace = inplace  # output var id -> the carry whose buffer it may reuse
+        self.rows = rows  # output var id -> the row of a stack it is computed into
         self.users: dict[int, list] = {}
         for e in eqns:
             for a in e.inputs:

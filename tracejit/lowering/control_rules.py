@@ -10,7 +10,7 @@ swaps carries is right.
 
 from __future__ import annotations
 
-from ..ir import Lit
+from ..ir import Lit, Var
 from .rules import render_lit
 
 __all__ = ["CONTROL"]
@@ -88,8 +88,11 @@ def _scan(gen, eqn):
         gen.kind[s.id] = "scalar" if s.aval.ndim == 0 else "array"
         slices.append(s)
     carried = [(k, nc + k) for k in range(len(carry))]
-    outs = gen.inline(body, list(consts) + list(carry) + slices, carried)
+    rows = [(ncar + j, f"{gen.array(y)}[{it}]") for j, y in enumerate(ys)]
+    outs = gen.inline(body, list(consts) + list(carry) + slices, carried, rows)
     for y, o in zip(ys, outs[ncar:], strict=True):
+        if type(o) is Var and o.id in gen.in_rows:
+            continue  # already computed in place
         gen.line(f"{gen.array(y)}[{it}] = {_text(gen, o, y if y.aval.ndim > 1 else o)}")
     _assign(gen, list(carry), outs[:ncar])
     gen.indent -= 1
