@@ -8,6 +8,7 @@ from . import (
     ops,  # noqa: F401  (registers the primitives)
     optim,
     random,
+    scipy,
     tree,
 )
 from .api import (
@@ -55,6 +56,7 @@ __all__ = [
     "optim",
     "random",
     "remat",
+    "scipy",
     "straight_through",
     "stop_gradient",
     "tree",
