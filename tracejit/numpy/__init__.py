@@ -720,5 +720,28 @@ __all__ += [
     "bincount", "digitize",
 ]  # fmt: skip
 
+# sets and orderings (a static size= under jit and vmap, as JAX)
+from ._sets import (  # noqa: E402
+    argpartition,
+    intersect1d,
+    isin,
+    lexsort,
+    partition,
+    setdiff1d,
+    setxor1d,
+    union1d,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
+)
+
+__all__ += [
+    "unique", "unique_all", "unique_counts", "unique_inverse", "unique_values",
+    "intersect1d", "union1d", "setdiff1d", "setxor1d", "isin", "lexsort", "partition",
+    "argpartition",
+]  # fmt: skip
+
 _attach()
 _PUBLIC = {name: globals()[name] for name in __all__ if callable(globals()[name])}
