@@ -32,11 +32,14 @@ from ._math import _c, safe_sqrt
 
 __all__ = [
     "cholesky",
+    "cond",
+    "cross",
     "det",
     "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "lstsq",
     "matmul",
     "matrix_norm",
     "matrix_power",
@@ -52,7 +55,10 @@ __all__ = [
     "svd",
     "svdvals",
     "tensordot",
+    "tensorinv",
+    "tensorsolve",
     "trace",
+    "vecdot",
     "vector_norm",
 ]
 
@@ -341,6 +347,113 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
     x = _float(x)
     nd = len(shape_of(x))
     return keep_dims(_matrix_norm(x, ord, nd - 2, nd - 1), (nd - 2, nd - 1), keepdims)
+
+
+def cross(x1, x2, /, *, axis=-1):
+    """The cross product of 3-vectors along `axis` (the array API's linalg.cross)."""
+    from ._dot import cross as _cross
+
+    if shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
+        raise ValueError("linalg.cross: both inputs must have size 3 along `axis`")
+    return _cross(x1, x2, axis=axis)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Σ x1·x2 along `axis`, broadcasting the rest (real inputs: no conjugation needed)."""
+    from . import multiply, sum
+
+    return sum(multiply(x1, x2), axis=axis)
+
+
+def cond(x, p=None):
+    """The condition number of x in the norm p: σ_max/σ_min for p in (None, 2, -2),
+    ‖x‖·‖x⁻¹‖ for the others (as NumPy and JAX)."""
+    x = _float(x)
+    if p is None or p in (2, -2):
+        s = svdvals(x)
+        big, small = s[..., 0], s[..., -1]
+        return ew.div(small, big) if p == -2 else ew.div(big, small)
+    return ew.mul(norm(x, ord=p, axis=(-2, -1)), norm(inv(x), ord=p, axis=(-2, -1)))
+
+
+LstsqResult = namedtuple("LstsqResult", ["x", "residuals", "rank", "s"])
+
+
+def lstsq(a, b, rcond=None, *, numpy_resid=False):
+    """(x, residuals, rank, s) minimising ‖a x - b‖ through the SVD of a 2-D `a`, as JAX:
+    singular values not above rcond·σ_max (default eps·max(m, n)) count as zero; the residuals
+    ‖b - a x‖² per column are always returned unless numpy_resid asks for NumPy's empty
+    array when a is rank-deficient or not tall."""
+    from . import asarray, where
+
+    a, b = _float(a), _float(asarray(b))
+    if len(shape_of(a)) != 2 or len(shape_of(b)) not in (1, 2):
+        raise TypeError("linalg.lstsq: `a` must be 2-D and `b` 1-D or 2-D")
+    m, n = shape_of(a)
+    if shape_of(b)[0] != m:
+        raise ValueError(f"linalg.lstsq: a is {m}x{n} but b has {shape_of(b)[0]} rows")
+    vector = len(shape_of(b)) == 1
+    b2 = sh.expand_dims(b, dimensions=(1,)) if vector else b
+    b2 = cast(b2, dtype_of(a))
+    if rcond is None:
+        rcond = np.finfo(dtype_of(a)).eps * builtins.max(m, n)
+    u, s, vt = la.svd(a, full_matrices=False, compute_uv=True)
+    k = shape_of(s)[0]
+    cut = ew.mul(s[0], _c(rcond, s)) if k else _c(0, s)
+    keep = ew.gt(s, broadcast_to(cut, shape_of(s)))
+    rank = red.reduce_sum(cast(keep, np.int64), axes=(0,))
+    s_inv = where(keep, ew.div(_c(1, s), where(keep, s, _c(1, s))), _c(0, s))
+    utb = matmul(_mT(u), b2)
+    x = matmul(_mT(vt), ew.mul(broadcast_to(s_inv[:, None], shape_of(utb)), utb))
+    if numpy_resid and not is_tracer(rank) and (int(rank) < n or m <= n):
+        resid = np.zeros((0,), dtype_of(a))
+    else:
+        r = ew.sub(b2, matmul(a, x))
+        resid = red.reduce_sum(ew.mul(r, r), axes=(0,))
+    if vector:
+        x = sh.reshape(x, new_sizes=(n,))  # (the residuals keep their column axis, as JAX)
+    return LstsqResult(x, resid, rank, s)
+
+
+def tensorinv(a, ind=2):
+    """The inverse of `a` seen as a map from its first `ind` axes to the rest."""
+    a = _float(a)
+    shape = shape_of(a)
+    rows, cols = int(np.prod(shape[:ind])), int(np.prod(shape[ind:]))
+    if rows != cols:
+        raise ValueError(f"linalg.tensorinv: {shape[:ind]} and {shape[ind:]} differ in size")
+    inv_a = inv(sh.reshape(a, new_sizes=(rows, cols)))
+    return sh.reshape(inv_a, new_sizes=shape[ind:] + shape[:ind])
+
+
+def tensorsolve(a, b, axes=None):
+    """x with tensordot(a, x, x.ndim) == b."""
+    from . import moveaxis
+
+    a, b = _float(a), _float(b)
+    if axes is not None:
+        nd = len(shape_of(a))
+        a = moveaxis(a, tuple(axes), tuple(builtins.range(nd - len(axes), nd)))
+    out_shape = shape_of(a)[len(shape_of(b)) :]
+    rows, cols = int(np.prod(shape_of(b))), int(np.prod(out_shape))
+    if rows != cols:
+        raise ValueError("linalg.tensorsolve: the problem is not square")
+    x = solve(sh.reshape(a, new_sizes=(rows, cols)), sh.reshape(b, new_sizes=(rows,)))
+    return sh.reshape(x, new_sizes=out_shape)
+
+
+def eig(a):
+    raise NotImplementedError(
+        "tracejit.numpy.linalg.eig: eigenvalues of a general matrix are complex, and "
+        "tracejit has no complex dtypes; for a symmetric matrix use linalg.eigh"
+    )
+
+
+def eigvals(a):
+    raise NotImplementedError(
+        "tracejit.numpy.linalg.eigvals: complex results are not supported; for a "
+        "symmetric matrix use linalg.eigvalsh"
+    )
 
 
 _PUBLIC = {name: globals()[name] for name in __all__}
