@@ -139,6 +139,10 @@ def test_check_grads_catches_a_wrong_rule():
     with pytest.raises(AssertionError, match="mismatch"):
         tj.check_grads(bad, (0.3,), order=1, modes=("fwd",), nudge=False)
     tj.check_grads(lambda x: tnp.sin(x) * x**2, (np.array([0.3, 1.2]),), order=2)
+    # autograd's curried spelling
+    tj.check_grads(lambda x, y: tnp.sin(x) * y, order=2)(np.array([0.3, 1.2]), 0.5)
+    with pytest.raises(AssertionError, match="mismatch"):
+        tj.check_grads(bad, modes=("fwd",), order=1, nudge=False)(0.3)
 
 
 def test_custom_vjp_with_jvp_rule_under_jacfwd():

@@ -112,7 +112,7 @@ def check_vjp(f, args, atol=None, rtol=None, eps=1e-4, seed=0):
 
 def check_grads(
     f: Callable,
-    args: Sequence,
+    args: Sequence | None = None,
     order: int = 2,
     modes: Sequence[str] = ("fwd", "rev"),
     atol=None,
@@ -123,7 +123,13 @@ def check_grads(
 ) -> None:
     """Check f's derivatives up to `order` in the given modes; raise GradCheckError with
     per-input details on a mismatch. With `nudge`, a failure is retried once at a point
-    moved slightly away (finite differences are wrong at kinks, e.g. relu at 0)."""
+    moved slightly away (finite differences are wrong at kinks, e.g. relu at 0).
+
+    Without `args` (autograd's spelling, `check_grads(f, order=2)(*args)`), returns the
+    check as a function of the arguments."""
+    if args is None:
+        options = dict(order=order, modes=modes, atol=atol, rtol=rtol, eps=eps, seed=seed)
+        return lambda *a: check_grads(f, a, nudge=nudge, **options)
     args = tuple(args)
     try:
         _check_grads(f, args, order, tuple(modes), atol, rtol, eps, seed)
