@@ -619,3 +619,14 @@ def convert_element_type(operand, new_dtype):
     out = ew.select(ew.gt(x, hi), np.asarray(info.max, new), out)
     out = ew.select(ew.lt(x, lo), np.asarray(info.min, new), out)
     return ew.select(ew.ne(x, x), np.asarray(0, new), out)
+
+
+# the rest of the API, re-exported so tracejit/lax.py needs one import
+from ._lax_shape import *  # noqa: E402, F403
+from ._lax_shape import __all__ as _shape_all  # noqa: E402
+from ._lax_conv import *  # noqa: E402, F403
+from ._lax_conv import __all__ as _conv_all  # noqa: E402
+from ._lax_gather import *  # noqa: E402, F403
+from ._lax_gather import __all__ as _gather_all  # noqa: E402
+
+__all__ += _shape_all + _conv_all + _gather_all

@@ -4,6 +4,7 @@ under every transform (and become native loops under jit)."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Callable, Sequence
 
 import numpy as np
@@ -231,7 +232,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
             i, val = carry
             return (i + 1, body_fun(i, val)), None
 
-        (_, val), _ = scan(step, (np.asarray(lo, np.int64), init_val), None, length=max(hi - lo, 0))
+        (_, val), _ = scan(
+            step, (np.asarray(lo, np.int64), init_val), None, length=builtins.max(hi - lo, 0)
+        )
         return val
     lower, upper = as_array(lower), as_array(upper)
 
@@ -256,7 +259,7 @@ def checkpointed_scan(
 
     x_leaves = tree.leaves(xs)
     n = int(length) if length is not None else int(_aval(as_array(x_leaves[0])).shape[0])
-    seg = segment_length or max(1, int(round(np.sqrt(n))))
+    seg = segment_length or builtins.max(1, int(builtins.round(np.sqrt(n))))
     n_seg, rest = divmod(n, seg)
 
     def segment(carry, xseg):
@@ -287,3 +290,12 @@ def stop_gradient(x):
     from .ops.elementwise import stop_gradient as sg
 
     return tree.map(lambda leaf: sg(as_array(leaf)), x)
+
+
+# JAX's lax functional API (elementwise, shapes, slicing, reductions, sorting, dots,
+# convolutions, windows, gather/scatter); its builtin-named functions (max, min, abs,
+# round, pow, slice) are why this module calls builtins.max and builtins.round above
+from ._lax_ops import *  # noqa: E402, F403
+from ._lax_ops import __all__ as _lax_ops_all  # noqa: E402
+
+__all__ += _lax_ops_all
