@@ -294,9 +294,9 @@ def spacing(x, /):
 
 def gcd(x1, x2, /):
     """Greatest common divisor of |x1| and |x2| (Euclid's algorithm in a while_loop)."""
-    x, y = ufunc_args(np.gcd, x1, x2)[0]
-    if not np.issubdtype(dtype_of(x), np.integer):
+    if not np.issubdtype(result_type(x1, x2), np.integer):
         raise ValueError("Arguments to tracejit.numpy.gcd must be integers.")
+    x, y = ufunc_args(np.gcd, x1, x2)[0]
     if not (is_tracer(x) or is_tracer(y)):
         return np.gcd(x, y)
     from ..lax import while_loop
@@ -316,9 +316,9 @@ def gcd(x1, x2, /):
 
 def lcm(x1, x2, /):
     """Least common multiple of |x1| and |x2| (0 if either is 0)."""
-    x, y = ufunc_args(np.lcm, x1, x2)[0]
-    if not np.issubdtype(dtype_of(x), np.integer):
+    if not np.issubdtype(result_type(x1, x2), np.integer):
         raise ValueError("Arguments to tracejit.numpy.lcm must be integers.")
+    x, y = ufunc_args(np.lcm, x1, x2)[0]
     if not (is_tracer(x) or is_tracer(y)):
         return np.lcm(x, y)
     x, y = abs(x), abs(y)
