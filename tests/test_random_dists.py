@@ -187,6 +187,45 @@ def test_binomial_edge_cases():
     assert np.all(tr.poisson(KEY, 0.0, (5,)) == 0)
 
 
+def test_jax_options_and_errors():
+    assert tr.key(5, impl="threefry2x32").tolist() == tr.PRNGKey(5).tolist()
+    with pytest.raises(ValueError, match="threefry2x32"):
+        tr.key(5, impl="rbg")
+    for sampler in (lambda k: tr.gamma(k, 1.0, (2,)), lambda k: tr.split(k)):
+        with pytest.raises(ValueError, match="accepts a single key"):
+            sampler(tr.split(KEY))
+    with pytest.raises(ValueError, match="dtype argument to `normal`"):
+        tr.normal(KEY, (), np.int32)
+    z = tr.normal(KEY, (N,), np.complex128)  # (re + 1j im) / sqrt(2), as JAX
+    assert z.dtype == np.complex128
+    _ks(z.real * np.sqrt(2), stats.norm().cdf, "complex normal, real part")
+    _ks(z.imag * np.sqrt(2), stats.norm().cdf, "complex normal, imaginary part")
+    # mode='high': twice the bits, so probabilities below 2**-nmant are right
+    assert tr.bernoulli(KEY, np.float32(1e-10), (100_000,), mode="high").sum() == 0
+    _ks(tr.gumbel(KEY, (N,), mode="high"), stats.gumbel_r().cdf, "gumbel mode='high'")
+    draws = tr.categorical(KEY, np.zeros((4, 6)), axis=-1, shape=(5, 4), replace=False)
+    assert draws.shape == (5, 4) and all(len(set(draws[:, j])) == 5 for j in range(4))
+    with pytest.raises(ValueError, match="without replacement"):
+        tr.categorical(KEY, np.zeros(3), shape=(4,), replace=False)
+    picked = tr.choice(KEY, 10, (4,), replace=False, p=np.full(10, 0.1), mode="high")
+    assert len(set(picked.tolist())) == 4
+    assert tr.choice(KEY, np.arange(3.0), (0,)).shape == (0,)
+    with pytest.raises(TypeError, match="sequence"):
+        tr.choice(KEY, 5, 2)
+    with pytest.raises(ValueError, match="axis"):
+        tr.permutation(KEY, 10, axis=3)
+    with pytest.raises(TypeError):
+        tr.permutation(KEY, 10.0)
+    with pytest.raises(tj.ConcretizationError):
+        tj.make_ir(tr.permutation)(KEY, 10)
+    np.testing.assert_array_equal(tr.poisson(KEY, np.array([-1.0, 0.0, np.nan])), [-1, 0, -1])
+    n, p = np.array([-1.0, 0.0, np.nan, np.inf]), np.array([np.nan, 0.0, -0.1, 1.1])
+    np.testing.assert_array_equal(tr.binomial(KEY, n, 0.5), [np.nan, 0.0, np.nan, np.inf])
+    np.testing.assert_array_equal(tr.binomial(KEY, 5.0, p), [np.nan, 0.0, np.nan, np.nan])
+    for n_ in (0, 3):  # empty matrices too
+        assert tr.orthogonal(KEY, n_, (2,), m=3).shape == (2, n_, 3)
+
+
 def test_keys_helpers():
     data = tr.key_data(KEY)
     np.testing.assert_array_equal(tr.wrap_key_data(data), KEY)

@@ -37,7 +37,7 @@ from .ops.elementwise import convert_element_type, erf, erf_inv
 from .ops.random import threefry2x32
 from .ops.shape import iota
 from .ops.sort import sort
-from .trace import Tracer
+from .trace import ConcretizationError, Tracer, user_src
 
 __all__ = [
     "PRNGKey",
@@ -102,10 +102,25 @@ def _cast(x, dtype):
     return convert_element_type(tnp.asarray(x), new_dtype=np.dtype(dtype))
 
 
+class _ConcreteIntError(ConcretizationError, TypeError):
+    """A traced value where a Python int is needed (JAX's ConcretizationTypeError)."""
+
+
+class KeyShapeError(TypeError, ValueError):
+    """Not one key: JAX raises ValueError for a batch of keys and TypeError for non-keys;
+    this is both."""
+
+
 def _check_key(key, where: str):
     k = tnp.asarray(key)
+    if k.dtype == np.uint32 and len(k.shape) > 1 and k.shape[-1] == 2:
+        raise KeyShapeError(
+            f"{where} accepts a single key, but was given a key array of shape "
+            f"{tuple(k.shape[:-1])} != (); expected a key, a uint32 array of shape (2,). Use "
+            "vmap for batching (over the leading axis of a batch of keys)"
+        )
     if tuple(k.shape) != (2,) or k.dtype != np.uint32:
-        raise TypeError(
+        raise KeyShapeError(
             f"random.{where}: expected a key, a uint32 array of shape (2,), got "
             f"{k.dtype}{list(k.shape)}; make one with random.key(seed), split or fold_in "
             "(under vmap, map over the leading axis of a batch of keys)"
@@ -117,12 +132,22 @@ def _check_key(key, where: str):
 # keys
 
 
-def key(seed):
+def _check_impl(impl, where: str) -> None:
+    name = getattr(impl, "name", impl)
+    if impl is not None and name not in ("threefry2x32", "fry"):
+        raise ValueError(
+            f"random.{where}: only the threefry2x32 implementation exists, got {impl!r}"
+        )
+
+
+def key(seed, *, impl=None):
     """A key from an integer seed: ``[hi, lo]``, the 32-bit halves of ``seed mod 2**64``.
 
     Equal to ``jax.random.key_data(jax.random.key(seed))`` under x64. A traced seed works
-    too; a seed narrower than 64 bits has hi = 0, as in JAX.
+    too; a seed narrower than 64 bits has hi = 0, as in JAX. ``impl`` may only name the
+    default, 'threefry2x32'.
     """
+    _check_impl(impl, "key")
     if isinstance(seed, int):
         if not -(2**63) <= seed < 2**63:
             raise OverflowError(f"random.key: seed {seed} does not fit in int64")
@@ -150,9 +175,8 @@ def key_data(keys):
 def wrap_key_data(key_bits_array, *, impl=None, dtype=None):
     """A key (or an array of keys) from its raw ``uint32[..., 2]`` data: the data itself,
     checked. Only the default Threefry-2x32 implementation exists here."""
-    for spec in (impl, dtype):
-        if spec is not None and str(getattr(spec, "name", spec)) not in ("threefry2x32", "fry"):
-            raise ValueError(f"random.wrap_key_data: only threefry2x32 keys exist, got {spec!r}")
+    _check_impl(impl, "wrap_key_data")
+    _check_impl(dtype, "wrap_key_data")
     k = tnp.asarray(key_bits_array)
     if k.dtype != np.uint32 or not k.shape or k.shape[-1] != 2:
         raise TypeError(
@@ -225,10 +249,11 @@ def bits(key, shape=(), dtype=np.uint64):
 # continuous distributions
 
 
-def _float_dtype(dtype, where: str) -> np.dtype:
+def _float_dtype(dtype, where: str, complex_ok: bool = False) -> np.dtype:
     dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"random.{where}: dtype must be a float dtype, got {dtype}")
+    if dtype.kind != "f" and not (complex_ok and dtype.kind == "c"):
+        what = "a float or complex" if complex_ok else "a float"
+        raise ValueError(f"dtype argument to `{where}` must be {what} dtype, got {dtype}")
     return dtype
 
 
@@ -252,8 +277,14 @@ def _uniform_of_bits(raw, dtype: np.dtype, minval=0.0, maxval=1.0):
 
 
 def normal(key, shape=(), dtype=np.float64):
-    """Standard normal: ``sqrt(2) erfinv(u)`` with u uniform on (-1, 1)."""
-    dtype = _float_dtype(dtype, "normal")
+    """Standard normal: ``sqrt(2) erfinv(u)`` with u uniform on (-1, 1). A complex dtype
+    gives ``(re + 1j im) / sqrt(2)`` from two split keys, as JAX."""
+    dtype = _float_dtype(dtype, "normal", complex_ok=True)
+    if dtype.kind == "c":
+        real = np.dtype(np.float64 if dtype.itemsize == 16 else np.float32)
+        key_re, key_im = split(key)
+        re, im = normal(key_re, shape, real), normal(key_im, shape, real)
+        return (_cast(re, dtype) + _cast(im, dtype) * dtype.type(1j)) / dtype.type(np.sqrt(2))
     lo = np.nextafter(dtype.type(-1.0), dtype.type(0.0))
     u = uniform(key, shape, dtype, lo, 1.0)
     return tnp.multiply(dtype.type(math.sqrt(2.0)), erf_inv(u))
@@ -285,9 +316,20 @@ def exponential(key, shape=(), dtype=np.float64):
     return tnp.negative(tnp.log1p(tnp.negative(uniform(key, shape, dtype))))
 
 
-def gumbel(key, shape=(), dtype=np.float64):
-    """Standard Gumbel: ``-log(-log(u))`` with u uniform on [tiny, 1)."""
+def gumbel(key, shape=(), dtype=np.float64, mode: str | None = None):
+    """Standard Gumbel: ``-log(-log(u))`` with u uniform on [tiny, 1). ``mode='high'``
+    draws u with twice the bits (as JAX), for events rarer than 2**-nmant; 'highest' is
+    'high' here (JAX's float32 'highest' also uses the leading zeros of 64 bits)."""
     dtype = _float_dtype(dtype, "gumbel")
+    shape = _shape(shape)
+    if mode in ("high", "highest"):
+        info = np.finfo(dtype)
+        u = uniform(key, (2, *shape), dtype)
+        high, low = u[0], u[1]
+        x = tnp.where(high >= 0.5, high, high + dtype.type(2.0**-info.nmant) * low + info.tiny)
+        return tnp.negative(tnp.log(tnp.negative(tnp.log1p(tnp.negative(x)))))
+    if mode not in (None, "low"):
+        raise ValueError(f"random.gumbel: mode must be 'low', 'high' or 'highest', got {mode!r}")
     u = uniform(key, shape, dtype, np.finfo(dtype).tiny, 1.0)
     return tnp.negative(tnp.log(tnp.negative(tnp.log(u))))
 
@@ -296,18 +338,26 @@ def gumbel(key, shape=(), dtype=np.float64):
 # discrete distributions
 
 
-def bernoulli(key, p=0.5, shape=None):
-    """Booleans, true with probability p (``uniform < p``); shape defaults to p's."""
+def bernoulli(key, p=0.5, shape=None, mode: str = "low"):
+    """Booleans, true with probability p (``uniform < p``); shape defaults to p's. With
+    ``mode='high'`` two uniforms make one with twice the bits, for tiny p (as JAX)."""
+    if mode not in ("high", "low"):
+        raise ValueError(f"got mode={mode!r}, expected 'high' or 'low'")
     p = tnp.asarray(p)
     if p.dtype.kind != "f":
         p = _cast(p, np.float64)
     shape = tuple(p.shape) if shape is None else _shape(shape)
+    if mode == "high":
+        u = uniform(key, (2, *shape), p.dtype)
+        u2 = u[1] * p.dtype.type(2.0 ** -np.finfo(p.dtype).nmant)
+        return tnp.less(u2, p - u[0])
     return tnp.less(uniform(key, shape, p.dtype), p)
 
 
-def categorical(key, logits, axis: int = -1, shape=None):
+def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True, mode=None):
     """Indices drawn with probabilities ``softmax(logits)`` along ``axis``: the Gumbel-max
-    trick. ``shape`` may add leading sample axes in front of the batch shape."""
+    trick. ``shape`` may add leading sample axes in front of the batch shape. Without
+    replacement (the Gumbel top-k trick) the sample axes hold distinct categories."""
     logits = tnp.asarray(logits)
     if logits.dtype.kind != "f":
         logits = _cast(logits, np.float64)
@@ -318,7 +368,17 @@ def categorical(key, logits, axis: int = -1, shape=None):
     if len(shape) < len(batch) or np.broadcast_shapes(shape, batch) != shape:
         raise ValueError(f"random.categorical: shape {shape} must end with the batch shape {batch}")
     prefix, tail = shape[: len(shape) - len(batch)], shape[len(shape) - len(batch) :]
-    g = gumbel(key, prefix + tail[:axis] + (logits.shape[axis],) + tail[axis:], logits.dtype)
+    if not replace:
+        k = math.prod(prefix)
+        if k > logits.shape[axis]:
+            raise ValueError(
+                f"Number of samples without replacement ({k}) cannot exceed number of "
+                f"categories ({logits.shape[axis]})."
+            )
+        scores = tnp.moveaxis(logits + gumbel(key, logits.shape, logits.dtype, mode), axis, -1)
+        top = tnp.argsort(tnp.negative(scores), axis=-1, kind="stable")[..., :k]
+        return tnp.reshape(tnp.moveaxis(top, -1, 0), shape)
+    g = gumbel(key, prefix + tail[:axis] + (logits.shape[axis],) + tail[axis:], logits.dtype, mode)
     return tnp.argmax(g + logits, axis=len(prefix) + axis)
 
 
@@ -394,14 +454,19 @@ def _shuffle(key, x, axis: int):
 def permutation(key, x, axis: int = 0, independent: bool = False):
     """A shuffled ``arange(x)`` (x an int), or x shuffled along ``axis``: as one block of
     slices, or each slice on its own if ``independent``."""
+    ndim = 1 if isinstance(x, (int, np.integer)) else max(1, len(tnp.asarray(x).shape))
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"random.permutation: axis {axis} is out of bounds for {ndim} dimensions")
     if isinstance(x, (int, np.integer)):
         return _shuffle(key, np.arange(int(x), dtype=np.int64), 0)
     x = tnp.asarray(x)
     if len(x.shape) == 0:
+        if x.dtype.kind not in "iu":
+            raise TypeError(f"random.permutation: x must be an integer or an array, got {x.dtype}")
         if isinstance(x, Tracer):
-            raise TypeError(
+            raise _ConcreteIntError(
                 "random.permutation: x must be an array or a Python int (its value sets a "
-                "shape, so it cannot be traced)"
+                f"shape, so it cannot be traced; at {user_src()}); mark it static"
             )
         return permutation(key, int(x), axis, independent)
     axis = axis % len(x.shape)
@@ -411,23 +476,27 @@ def permutation(key, x, axis: int = 0, independent: bool = False):
     return tnp.take(x, order, axis=axis)
 
 
-def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
+def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=None):
     """Samples of ``arange(a)`` (a an int) or of a's slices along ``axis``.
 
     Uniform with replacement: randint; without: a permutation's prefix; weighted with
-    replacement: the inverse CDF; weighted without: Gumbel top-k.
+    replacement: the inverse CDF; weighted without: Gumbel top-k (``mode`` as gumbel's).
     """
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"shape argument of random.choice must be a sequence, got {shape}")
     shape = _shape(shape)
     if isinstance(a, (int, np.integer)):
         arr, n = None, int(a)
     else:
         arr = tnp.asarray(a)
         if len(arr.shape) == 0:
-            return choice(key, int(arr), shape, replace, p, axis)
+            return choice(key, int(arr), shape, replace, p, axis, mode)
         axis = axis % len(arr.shape)
         n = arr.shape[axis]
     draws = math.prod(shape)
-    if n <= 0 and draws:
+    if draws == 0:
+        return tnp.zeros(shape, np.int64 if arr is None else arr.dtype)
+    if n <= 0:
         raise ValueError("random.choice: a must be greater than 0 unless no samples are taken")
     if not replace and draws > n:
         raise ValueError(f"random.choice: cannot take {draws} samples without replacement from {n}")
@@ -450,7 +519,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0):
             r = cdf[-1] * (1 - uniform(key, shape, p.dtype))
             ind = _cast(tnp.searchsorted(cdf, r), np.int64)
         else:
-            g = gumbel(key, (n,), p.dtype) + tnp.log(p)
+            g = gumbel(key, (n,), p.dtype, mode) + tnp.log(p)
             ind = tnp.reshape(tnp.argsort(tnp.negative(g), kind="stable")[:draws], shape)
     return ind if arr is None else tnp.take(arr, ind, axis=axis)
 
