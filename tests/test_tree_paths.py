@@ -92,6 +92,7 @@ def test_keys_name_the_leaves():
     assert _paths(Special(1, [2])) == [".x", ".y[0]"]
     assert repr(tree.SequenceKey(0)) == "SequenceKey(idx=0)" and tree.SequenceKey(0) != 0
     assert len({tree.DictKey("a"), tree.DictKey("a"), tree.GetAttrKey("a")}) == 2
+    assert hash(tree.FlattenedIndexKey(1)) != hash(tree.SequenceKey(1))
 
 
 def test_map_with_path_and_is_leaf():
@@ -112,6 +113,8 @@ def test_map_with_path_and_is_leaf():
 def test_one_level_treedefs_and_nodes():
     assert tree.flatten_one_level({"a": [1, 2], "b": {"c": 3}}) == (([1, 2], {"c": 3}), ("a", "b"))
     assert tree.flatten_one_level((1, 2)) == ((1, 2), None)
+    assert tree.flatten_one_level([1, (2,)]) == ([1, (2,)], None)
+    assert tree.flatten_one_level(Point(1, [2])) == ([1, [2]], Point)
     assert tree.flatten_one_level_with_keys([5]) == (((tree.SequenceKey(0), 5),), None)
     with pytest.raises(ValueError, match="can't tree-flatten"):
         tree.flatten_one_level(1.0)
@@ -125,7 +128,7 @@ def test_one_level_treedefs_and_nodes():
 
 def test_broadcast_and_reduce_associative():
     assert tree.broadcast((1, 2), ((3, 4), {"a": 5, "b": 6})) == ((1, 1), {"a": 2, "b": 2})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="pytree structure error"):
         tree.broadcast((1, 2, 3), ((3, 4), 5))
     seen = []
 
@@ -235,8 +238,10 @@ def test_registered_classes_equal_jax():
         assert m == [(tu.keystr(p), x) for p, x in tu.tree_leaves_with_path(theirs)]
     t = ((3, 4), {"a": 5, "b": [6, 7]})
     assert tree.broadcast((1, {"a": 2, "b": 3}), t) == tu.tree_broadcast((1, {"a": 2, "b": 3}), t)
-    x = {"a": [1, 2], "b": {"c": 3}}
-    assert tree.flatten_one_level(x) == tuple(tu.flatten_one_level(x))
-    assert repr(tree.flatten_one_level_with_keys(x)) == repr(tu.flatten_one_level_with_keys(x))
+    for x in ({"a": [1, 2], "b": {"c": 3}}, [1, (2,)], (1,), Point(1, 2), None, P2(1.0, 2.0)):
+        assert tree.flatten_one_level(x) == tu.flatten_one_level(x), x
+        if not isinstance(x, Point):  # JAX names both children of a namedtuple by its first field
+            mine, theirs = tree.flatten_one_level_with_keys(x), tu.flatten_one_level_with_keys(x)
+            assert repr(mine) == repr(theirs)
     for typ in (dict, list, Point, int, float, type(None), P2, B2):
         assert tree.is_tree_node(typ) == tu.is_tree_node(typ), typ

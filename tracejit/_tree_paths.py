@@ -75,6 +75,9 @@ class SequenceKey:
     def __str__(self) -> str:
         return f"[{self.idx!r}]"
 
+    def __hash__(self) -> int:  # distinct from other key kinds with the same value
+        return hash(("SequenceKey", self.idx))
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DictKey:
@@ -84,6 +87,9 @@ class DictKey:
 
     def __str__(self) -> str:
         return f"[{self.key!r}]"
+
+    def __hash__(self) -> int:  # distinct from other key kinds with the same value
+        return hash(("DictKey", self.key))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,6 +101,9 @@ class GetAttrKey:
     def __str__(self) -> str:
         return f".{self.name}"
 
+    def __hash__(self) -> int:  # distinct from other key kinds with the same value
+        return hash(("GetAttrKey", self.name))
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FlattenedIndexKey:
@@ -104,6 +113,9 @@ class FlattenedIndexKey:
 
     def __str__(self) -> str:
         return f"[<flat index {self.key}>]"
+
+    def __hash__(self) -> int:  # distinct from other key kinds with the same value
+        return hash(("FlattenedIndexKey", self.key))
 
 
 KeyEntry = Any  # one of the classes above, or any key a user's flatten_with_keys returns
@@ -217,22 +229,37 @@ def _keyed(x, typ: type, kind) -> tuple[list, Any]:
     return list(zip(keys, children, strict=True)), aux
 
 
-def flatten_one_level(x) -> tuple[tuple, Any]:
-    """``(children, aux_data)`` of a node: one level of flattening. ValueError for a leaf."""
-    kind = tree._kind_of(type(x))
+def flatten_one_level(x) -> tuple[Any, Any]:
+    """``(children, aux_data)`` of a node: one level of flattening. ValueError for a leaf.
+
+    As JAX returns them: the children of a list, OrderedDict, defaultdict or namedtuple as
+    a list, of a tuple, dict or None as a tuple, of a registered class as its flatten
+    function returns them; a namedtuple's aux_data is its type."""
+    typ = type(x)
+    kind = tree._kind_of(typ)
     if kind is None:
-        raise ValueError(f"can't tree-flatten type: {type(x)}")
+        raise ValueError(f"can't tree-flatten type: {typ}")
     children, aux = kind.flatten(x)
-    return tuple(children), aux
+    if typ in tree._namedtuples:
+        return list(children), typ
+    if typ in (list, collections.OrderedDict, collections.defaultdict):
+        return list(children), aux
+    if typ in (tuple, dict, type(None)):
+        return tuple(children), aux
+    return children, aux
 
 
-def flatten_one_level_with_keys(x) -> tuple[tuple, Any]:
-    """``(((key, child), ...), aux_data)`` of a node. ValueError for a leaf."""
+def flatten_one_level_with_keys(x) -> tuple[Any, Any]:
+    """``([(key, child), ...], aux_data)`` of a node (a tuple of pairs for a list, tuple,
+    dict or None, as JAX). ValueError for a leaf."""
     kind = tree._kind_of(type(x))
     if kind is None:
         raise ValueError(f"can't tree-flatten type: {type(x)}")
-    pairs, aux = _keyed(x, type(x), kind)
-    return tuple(pairs), aux
+    typ = type(x)
+    pairs, aux = _keyed(x, typ, kind)
+    if typ in tree._namedtuples:
+        return pairs, typ
+    return (tuple(pairs) if typ in (list, tuple, dict, type(None)) else pairs), aux
 
 
 # ---------------------------------------------------------------------------------------
@@ -301,7 +328,10 @@ def broadcast(prefix_tree, full_tree, is_leaf=None):
     """``full_tree``'s structure, each leaf replaced by the leaf of ``prefix_tree`` above it
     (``prefix_tree`` must be a prefix of ``full_tree``; None is an empty node, as JAX)."""
     prefix_leaves, prefix_def = tree.flatten(prefix_tree, is_leaf)
-    subtrees = prefix_def.flatten_up_to(full_tree)
+    try:
+        subtrees = prefix_def.flatten_up_to(full_tree)
+    except ValueError as e:
+        raise ValueError(f"tree.broadcast: pytree structure error: {e}") from None
     out: list = []
     for p, sub in zip(prefix_leaves, subtrees, strict=True):
         out.extend([p] * tree.structure(sub).num_leaves)
