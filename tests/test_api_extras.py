@@ -69,6 +69,10 @@ def test_ensure_compile_time_eval_and_identities():
     put = tj.device_put(tree)
     assert tj.tree.structure(put) == tj.tree.structure(tree)
     assert all(isinstance(v, np.ndarray) for v in tj.tree.leaves(put))
+    a = np.arange(3.0)
+    assert tj.device_put(a) is a and tj.device_put(a, may_alias=False) is not a
+    with pytest.raises(ValueError, match="may_alias and donate"):
+        tj.device_put(a, may_alias=True, donate=True)
     got = tj.device_get((np.ones(1), 2))
     assert isinstance(got[0], np.ndarray) and got[1] == 2
     with pytest.raises(tj.ConcretizationError):

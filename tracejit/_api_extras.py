@@ -111,8 +111,17 @@ def block_until_ready(x):
 
 
 def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
-    """Every leaf as a NumPy array (tracers unchanged); there is one device, the host."""
-    return tree.map(lambda leaf: leaf if isinstance(leaf, Tracer) else np.asarray(leaf), x)
+    """Every leaf as a NumPy array (tracers unchanged); there is one device, the host.
+    A NumPy array is returned as is, or copied if ``may_alias=False``."""
+    if may_alias and donate:
+        raise ValueError("may_alias and donate cannot be True at the same time.")
+
+    def put(leaf):
+        if isinstance(leaf, Tracer):
+            return leaf
+        return np.array(leaf) if may_alias is False else np.asarray(leaf)
+
+    return tree.map(put, x)
 
 
 def device_get(x):
