@@ -1,5 +1,5 @@
-"""lax's windowed operations as composites: convolutions (conv_general_dilated and its
-wrappers), reduce_window, generic reduce, associative_scan and cumlogsumexp.
+"""lax's contractions as composites: dot_general, dot, batch_matmul, and convolutions
+(conv_general_dilated and its wrappers); also the window slicing reduce_window shares.
 
 A convolution is patch extraction plus one dot_general: the input is padded (with
 interior padding for lhs_dilation), each kernel offset k takes one strided slice of it
@@ -12,40 +12,23 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Callable, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from . import tree
 from ._lax_ops import _arr
-from ._lax_shape import _axes, _highest, _lowest, fold_axes, static_shape
-from .ir import ShapedArray
+from ._lax_shape import _ndim, static_shape
 from .ops import dot as dt_
 from .ops import elementwise as ew
-from .ops import reduce as rd
 from .ops import shape as sh
 from .ops.common import dtype_of, shape_of
-from .trace import trace_to_ir
 
-__all__ = [
-    "ConvDimensionNumbers",
-    "associative_scan",
-    "conv",
-    "conv_dimension_numbers",
-    "conv_general_dilated",
-    "conv_general_dilated_local",
-    "conv_general_dilated_patches",
-    "conv_general_permutations",
-    "conv_general_shape_tuple",
-    "conv_shape_tuple",
-    "conv_transpose",
-    "conv_with_general_padding",
-    "cumlogsumexp",
-    "padtype_to_pads",
-    "reduce",
-    "reduce_window",
-    "reduce_window_shape_tuple",
-]
+__all__ = (
+    "ConvDimensionNumbers batch_matmul conv conv_dimension_numbers conv_general_dilated "
+    "conv_general_dilated_local conv_general_dilated_patches conv_general_permutations "
+    "conv_general_shape_tuple conv_shape_tuple conv_transpose conv_with_general_padding "
+    "dot dot_general padtype_to_pads reduce_window_shape_tuple"
+).split()
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -484,265 +467,60 @@ def conv_general_dilated_local(
 
 
 # ---------------------------------------------------------------------------
-# reductions with a Python computation: one primitive when it is a monoid
 
 
-_MONOIDS = {"add", "mul", "max", "min", "and", "or", "xor"}
+# dot products (`precision` is accepted and ignored: CPU products are exact in their dtype)
 
 
-def _monoid(computation: Callable, dtype) -> str | None:
-    """The primitive's name if computation(a, b) traces to that single monoid primitive."""
-    aval = ShapedArray((), np.dtype(dtype))
-    try:
-        ir, closure = trace_to_ir(lambda a, b: [computation(a, b)], [aval, aval])
-    except Exception:  # not elementwise on two arrays (a pytree reducer, say)
-        return None
-    if closure or len(ir.eqns) != 1:
-        return None
-    (e,) = ir.eqns
-    ins = {id(v) for v in e.inputs}
-    if e.prim.name in _MONOIDS and ins == {id(v) for v in ir.invars} and ir.outs[0] is e.outs[0]:
-        return e.prim.name
-    return None
-
-
-def _identity(name: str, dtype):
-    dtype = np.dtype(dtype)
-    table = {
-        "add": 0,
-        "mul": 1,
-        "or": 0,
-        "xor": 0,
-        "and": -1,
-        "max": _lowest(dtype),
-        "min": _highest(dtype),
-    }
-    return np.asarray(table[name]).astype(dtype)
-
-
-_REDUCERS = {
-    "add": rd.reduce_sum,
-    "mul": rd.reduce_prod,
-    "max": rd.reduce_max,
-    "min": rd.reduce_min,
-}
-_BINOPS = {
-    "add": ew.add,
-    "mul": ew.mul,
-    "max": ew.max,
-    "min": ew.min,
-    "and": ew.and_,
-    "or": ew.or_,
-    "xor": ew.xor,
-}
-
-
-def _monoid_reduce(name, x, axes):
-    if name in _REDUCERS and not any(shape_of(x)[a] == 0 for a in axes):
-        return _REDUCERS[name](x, axes=axes)
-    return fold_axes(x, axes, _BINOPS[name], _identity(name, dtype_of(x)))
-
-
-def _is_identity(init, name) -> bool:
-    return type(init) is np.ndarray and bool(np.all(init == _identity(name, init.dtype)))
-
-
-def _flat_pair(operands, init_values, what: str):
-    xs, t1 = tree.flatten(operands)
-    inits, t2 = tree.flatten(init_values)
-    if t1 != t2:
-        raise ValueError(
-            f"Operands must have the same tree structure as init_values: {t1} vs. {t2}"
-        )
-    xs = [_arr(x) for x in xs]
-    out = []
-    for x, v in zip(xs, inits):
-        v = np.asarray(v, dtype_of(x)) if type(v) in (int, float, bool) else _arr(v)
-        out.append(v)
-    return xs, out, t1
-
-
-def reduce(operands, init_values, computation: Callable, dimensions, out_sharding=None):
-    """Reduce `dimensions` with computation(acc, x) from init_values (pytrees allowed).
-    A monoid (add, mul, max, min, bitwise and/or/xor) is one reduction; any other
-    computation is folded in order, acc = computation(acc, x_k), over the elements."""
-    xs, inits, t = _flat_pair(operands, init_values, "reduce")
-    for v in inits:
-        if shape_of(v) != ():
-            raise ValueError(f"reduce found non-scalar initial value: {shape_of(v)}")
-    axes = tuple(sorted(_axes(dimensions, len(shape_of(xs[0])), "axes")))
-    name = _monoid(computation, dtype_of(xs[0])) if len(xs) == 1 else None
-    if name is not None:
-        (x,), (v,) = xs, inits
-        out = _monoid_reduce(name, x, axes)
-        out = out if _is_identity(v, name) else _BINOPS[name](v, out)
-        return tree.unflatten(t, [out])
-    shp = shape_of(xs[0])
-    kept = tuple(i for i in range(len(shp)) if i not in axes)
-    m = math.prod(shp[a] for a in axes)
-    lead = tuple(shp[i] for i in kept)
-    flat = [sh.reshape(sh.transpose(x, perm=kept + axes), new_sizes=lead + (m,)) for x in xs]
-    acc = [sh.broadcast_in_dim(v, shape=lead, broadcast_dimensions=()) for v in inits]
-    last = len(lead)
-    for k in range(m):
-        col = [
-            sh.squeeze(
-                sh.slice(f, start_indices=(0,) * last + (k,), limit_indices=lead + (k + 1,)),
-                dimensions=(last,),
-            )
-            for f in flat
-        ]
-        acc = tree.leaves(computation(tree.unflatten(t, acc), tree.unflatten(t, col)))
-    return tree.unflatten(t, acc)
-
-
-def reduce_window(
-    operand,
-    init_value,
-    computation: Callable,
-    window_dimensions,
-    window_strides=None,
-    padding="VALID",
-    base_dilation=None,
-    window_dilation=None,
-):
-    """Reduce each window of the (padded, base-dilated) operand with computation, from
-    init_value (which also fills the padding), as XLA's ReduceWindow."""
-    xs, inits, t = _flat_pair(operand, init_value, "reduce_window")
-    if any(shape_of(v) != () for v in inits):
-        raise TypeError(
-            "reduce_window expected init_values to be scalars but init_values have shapes "
-            f"{[shape_of(v) for v in inits]}."
-        )
-    shp = shape_of(xs[0])
-    nd = len(shp)
-    dims = static_shape(window_dimensions)
-    strides = (1,) * nd if window_strides is None else static_shape(window_strides)
-    bd = (1,) * nd if base_dilation is None else static_shape(base_dilation)
-    wd = (1,) * nd if window_dilation is None else static_shape(window_dilation)
-    for name, v in (
-        ("window_dimensions", dims),
-        ("window_strides", strides),
-        ("base_dilation", bd),
-        ("window_dilation", wd),
-    ):
-        if len(v) != nd:
-            raise TypeError(f"reduce_window {name} must have {nd} entries, got {v}")
-        if any(d < 1 for d in v):
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, **kw):
+    x, y = _arr(lhs), _arr(rhs)
+    if dtype_of(x) != dtype_of(y):  # mixed inputs compute in their common type
+        common = np.result_type(dtype_of(x), dtype_of(y))
+        x, y = (ew.convert_element_type(v, new_dtype=common) for v in (x, y))
+    (xc, yc), (xb, yb) = dimension_numbers
+    xc, yc, xb, yb = (tuple(int(d) for d in np.asarray(a).reshape(-1)) for a in (xc, yc, xb, yb))
+    xs, ys = shape_of(x), shape_of(y)
+    for kind, a, b in (("contracting", xc, yc), ("batch", xb, yb)):
+        if len(a) != len(b):
             raise TypeError(
-                f"reduce_window {name} must have every element be greater than 0, got {v}."
+                f"dot_general requires equal numbers of lhs and rhs {kind} dimensions, got "
+                f"lhs {kind} dimensions {a} and rhs {kind} dimensions {b}."
             )
-    check = computation(tree.unflatten(t, inits), tree.unflatten(t, inits))
-    if tree.structure(check) != t:
+        for dims, s in ((a, xs), (b, ys)):
+            if any(not 0 <= d < len(s) for d in dims):
+                raise TypeError(
+                    f"dot_general requires {kind} dimensions to be in range, got {dims} for "
+                    f"shape {s}"
+                )
+        if tuple(xs[i] for i in a) != tuple(ys[j] for j in b):
+            raise TypeError(
+                f"dot_general requires {kind} dimensions to have the same shape, got "
+                f"{tuple(xs[i] for i in a)} and {tuple(ys[j] for j in b)}."
+            )
+    return dt_.dot_general(
+        x, y, dimension_numbers=((xc, yc), (xb, yb)), preferred_element_type=preferred_element_type
+    )
+
+
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None, **kw):
+    """Vector/matrix products: contract the last axis of lhs with the first of rhs."""
+    if dimension_numbers is not None:
+        return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
+    x, y = _arr(lhs), _arr(rhs)
+    if _ndim(x) in (1, 2) and _ndim(y) in (1, 2) and shape_of(x)[-1] == shape_of(y)[0]:
+        dn = (((_ndim(x) - 1,), (0,)), ((), ()))
+        return dot_general(x, y, dn, precision, preferred_element_type)
+    raise TypeError(f"Incompatible shapes for dot: got {shape_of(x)} and {shape_of(y)}.")
+
+
+def batch_matmul(lhs, rhs, precision=None):
+    """Matrix products over the last two axes, batched over the leading ones."""
+    x, y = _arr(lhs), _arr(rhs)
+    nd = _ndim(x)
+    if nd < 2 or _ndim(y) != nd or shape_of(x)[:-2] != shape_of(y)[:-2]:
         raise ValueError(
-            "reduce_window output must have the same tree structure as the operands "
-            f"{t} vs. {tree.structure(check)}"
+            "batch_matmul requires operands of the same rank >= 2 and the same batch "
+            f"dimensions, got {shape_of(x)} and {shape_of(y)}"
         )
-    if isinstance(padding, str):
-        eff = [(k - 1) * d + 1 for k, d in zip(dims, wd)]
-        pads = padtype_to_pads(shp, eff, strides, padding)
-    else:
-        pads = _pairs(padding, nd, "reduce_window")
-    config = tuple((lo, hi, b - 1) for (lo, hi), b in zip(pads, bd))
-
-    def windows(x, fill):
-        return _window_slices(sh.pad(x, fill, padding_config=config), dims, strides, wd)
-
-    # padding and base-dilation holes take no part (XLA skips them): a monoid pads with its
-    # identity, any other computation is folded only where the window sees a real element
-    name = _monoid(computation, dtype_of(xs[0])) if len(xs) == 1 else None
-    if name is not None:
-        (x,), (v,) = xs, inits
-        stacked = _stack(windows(x, _identity(name, dtype_of(x))), axis=nd)
-        out = _monoid_reduce(name, stacked, (nd,))
-        out = out if _is_identity(v, name) else _BINOPS[name](v, out)
-        return tree.unflatten(t, [out])
-    real = windows(np.ones(shp, bool), np.asarray(False))
-    cols = [windows(x, v) for x, v in zip(xs, inits)]
-    acc = [sh.broadcast_in_dim(v, shape=shape_of(real[0]), broadcast_dimensions=()) for v in inits]
-    for k, mask in enumerate(real):
-        new = tree.leaves(
-            computation(tree.unflatten(t, acc), tree.unflatten(t, [c[k] for c in cols]))
-        )
-        acc = new if mask.all() else [ew.select(mask, n, a) for n, a in zip(new, acc)]
-    return tree.unflatten(t, acc)
-
-
-# ---------------------------------------------------------------------------
-# associative_scan (Blelloch's odd/even recursion) and cumlogsumexp
-
-
-def _interleave(a, b, axis: int):
-    """a at even positions, b at odd positions along axis (len(a) - len(b) is 0 or 1)."""
-    na, nb = shape_of(a)[axis], shape_of(b)[axis]
-    total = na + nb
-    nd = len(shape_of(a))
-
-    def spread(x, lo, count):
-        config = [(0, 0, 0)] * nd
-        config[axis] = (lo, total - lo - (2 * count - 1 if count else 0), 1)
-        return sh.pad(x, np.zeros((), dtype_of(x)), padding_config=tuple(config))
-
-    even = sh.iota(dtype=np.dtype(np.int64), shape=(total,), dimension=0) % 2 == 0
-    mask = sh.broadcast_in_dim(even, shape=shape_of(spread(a, 0, na)), broadcast_dimensions=(axis,))
-    return ew.select(mask, spread(a, 0, na), spread(b, 1, nb))
-
-
-def associative_scan(fn: Callable, elems, reverse: bool = False, axis: int = 0):
-    """Inclusive scan of the associative fn(a, b) over `axis` of the pytree elems, with
-    log-depth: combine pairs, scan the half recursively, then fill in the even places."""
-    if not callable(fn):
-        raise TypeError("lax.associative_scan: fn argument should be callable.")
-    leaves, t = tree.flatten(elems)
-    leaves = [_arr(x) for x in leaves]
-    axis = _axes([axis], len(shape_of(leaves[0])))[0]
-    n = shape_of(leaves[0])[axis]
-    if any(shape_of(x)[axis] != n for x in leaves):
-        raise ValueError(
-            "Array inputs to associative_scan must have the same first dimension. (saw: "
-            f"{[shape_of(x) for x in leaves]})"
-        )
-
-    def combine(a, b):
-        return tree.leaves(fn(tree.unflatten(t, a), tree.unflatten(t, b)))
-
-    def part(xs, start, stop, step=1):
-        out = []
-        for x in xs:
-            shp = shape_of(x)
-            lo, hi, st = [0] * len(shp), list(shp), [1] * len(shp)
-            lo[axis], hi[axis], st[axis] = start, stop, step
-            out.append(sh.slice(x, start_indices=lo, limit_indices=hi, strides=st))
-        return out
-
-    def scan(xs):
-        m = shape_of(xs[0])[axis]
-        if m < 2:
-            return xs
-        odd = scan(combine(part(xs, 0, m - 1, 2), part(xs, 1, m, 2)))
-        rest = part(xs, 2, m, 2)
-        even = combine(part(odd, 0, shape_of(odd[0])[axis] - 1) if m % 2 == 0 else odd, rest)
-        even = [sh.concatenate(f, e, dimension=axis) for f, e in zip(part(xs, 0, 1), even)]
-        return [_interleave(e, o, axis) for e, o in zip(even, odd)]
-
-    if reverse:
-        leaves = [sh.rev(x, dimensions=(axis,)) for x in leaves]
-    out = scan(leaves)
-    if reverse:
-        out = [sh.rev(x, dimensions=(axis,)) for x in out]
-    return tree.unflatten(t, out)
-
-
-def _logaddexp(a, b):
-    big = ew.max(a, b)
-    d = ew.sub(a, b)
-    out = ew.add(big, ew.log1p(ew.exp(ew.neg(ew.abs(d)))))
-    return ew.select(ew.ne(d, d), ew.add(a, b), out)  # both -inf (or a nan): no nan from d
-
-
-def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
-    """log(cumsum(exp(x))) along axis, computed stably (a log-depth associative scan)."""
-    x = _arr(operand)
-    if dtype_of(x).kind != "f":
-        raise TypeError(f"cumlogsumexp does not accept dtype {dtype_of(x).name}")
-    return associative_scan(_logaddexp, x, reverse=reverse, axis=axis)
+    batch = tuple(range(nd - 2))
+    return dot_general(x, y, (((nd - 1,), (nd - 2,)), (batch, batch)), precision)

@@ -19,9 +19,9 @@ from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from ._lax_conv import associative_scan
 from ._lax_ops import _arr, accept, lit, same_dtypes
-from ._lax_shape import _highest, _lowest, static_shape
+from ._lax_reduce import _highest, _lowest, associative_scan
+from ._lax_shape import static_shape
 from .ops import elementwise as ew
 from .ops import indexing as ix
 from .ops import shape as sh

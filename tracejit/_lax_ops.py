@@ -1,6 +1,7 @@
 """JAX's `lax` functional API on tracejit's primitives: strict elementwise math here;
-shapes, slicing, reductions, sorting and dot products in _lax_shape.py; convolutions,
-windowed and generic reductions, scans and gather/scatter in _lax_conv.py.
+shapes, slicing, selection and sorting in _lax_shape.py; reductions, reduce_window and
+scans in _lax_reduce.py; dot products and convolutions in _lax_conv.py; gather and
+scatter in _lax_gather.py. All of it is re-exported by tracejit/lax.py.
 
 Every function is a composite of registered primitives, so grad, vmap and jit need no
 new rules. lax is strict where tracejit.numpy is forgiving:
@@ -31,71 +32,14 @@ from .ops.indexing import gather as _gather
 from .ops.shape import broadcast_in_dim as _bid
 from .trace import Tracer
 
-__all__ = [
-    "RoundingMethod",
-    "Precision",
-    "abs",
-    "acos",
-    "acosh",
-    "add",
-    "asin",
-    "asinh",
-    "atan",
-    "atan2",
-    "atanh",
-    "bitwise_and",
-    "bitwise_not",
-    "bitwise_or",
-    "bitwise_xor",
-    "cbrt",
-    "ceil",
-    "clamp",
-    "clz",
-    "convert_element_type",
-    "cos",
-    "cosh",
-    "div",
-    "eq",
-    "erf",
-    "erf_inv",
-    "erfc",
-    "exp",
-    "exp2",
-    "expm1",
-    "floor",
-    "ge",
-    "gt",
-    "integer_pow",
-    "is_finite",
-    "le",
-    "log",
-    "log1p",
-    "logistic",
-    "lt",
-    "max",
-    "min",
-    "mul",
-    "ne",
-    "neg",
-    "nextafter",
-    "population_count",
-    "pow",
-    "reciprocal",
-    "rem",
-    "round",
-    "rsqrt",
-    "shift_left",
-    "shift_right_arithmetic",
-    "shift_right_logical",
-    "sign",
-    "sin",
-    "sinh",
-    "sqrt",
-    "square",
-    "sub",
-    "tan",
-    "tanh",
-]
+__all__ = (
+    "RoundingMethod Precision abs acos acosh add asin asinh atan atan2 atanh bitwise_and "
+    "bitwise_not bitwise_or bitwise_xor cbrt ceil clamp clz convert_element_type cos cosh "
+    "div eq erf erf_inv erfc exp exp2 expm1 floor ge gt integer_pow is_finite le log "
+    "log1p logistic lt max min mul ne neg nextafter population_count pow reciprocal rem "
+    "round rsqrt shift_left shift_right_arithmetic shift_right_logical sign sin sinh sqrt "
+    "square sub tan tanh"
+).split()
 
 
 class RoundingMethod(enum.IntEnum):
@@ -622,11 +566,13 @@ def convert_element_type(operand, new_dtype):
 
 
 # the rest of the API, re-exported so tracejit/lax.py needs one import
-from ._lax_shape import *  # noqa: E402, F403
-from ._lax_shape import __all__ as _shape_all  # noqa: E402
 from ._lax_conv import *  # noqa: E402, F403
 from ._lax_conv import __all__ as _conv_all  # noqa: E402
 from ._lax_gather import *  # noqa: E402, F403
 from ._lax_gather import __all__ as _gather_all  # noqa: E402
+from ._lax_reduce import *  # noqa: E402, F403
+from ._lax_reduce import __all__ as _reduce_all  # noqa: E402
+from ._lax_shape import *  # noqa: E402, F403
+from ._lax_shape import __all__ as _shape_all  # noqa: E402
 
-__all__ += _shape_all + _conv_all + _gather_all
+__all__ += _conv_all + _gather_all + _reduce_all + _shape_all

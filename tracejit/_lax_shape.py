@@ -1,6 +1,6 @@
-"""lax's structural functions: broadcasting, reshaping, slicing (static and dynamic),
-padding, selection, reductions, sorting, cumulative reductions and dot products, with
-JAX's signatures and errors. See _lax_ops.py for the operand rules."""
+"""lax's structural functions: broadcasting, reshaping, padding, static and dynamic
+slicing, selection and sorting, with JAX's signatures and errors. See _lax_ops.py for
+the operand rules."""
 
 from __future__ import annotations
 
@@ -11,71 +11,21 @@ import operator
 import numpy as np
 
 from ._lax_ops import _arr, accept, convert_element_type, lit, same_dtypes
-from .ops import cumulative as cu
-from .ops import dot as dt_
 from .ops import elementwise as ew
 from .ops import indexing as ix
-from .ops import reduce as rd
 from .ops import shape as sh
 from .ops import sort as so
 from .ops.common import dtype_of, shape_of
 from .trace import Tracer
 
-__all__ = [
-    "argmax",
-    "argmin",
-    "batch_matmul",
-    "broadcast",
-    "broadcast_in_dim",
-    "broadcast_shapes",
-    "broadcast_to_rank",
-    "broadcasted_iota",
-    "collapse",
-    "concatenate",
-    "cummax",
-    "cummin",
-    "cumprod",
-    "cumsum",
-    "dot",
-    "dot_general",
-    "dynamic_index_in_dim",
-    "dynamic_slice",
-    "dynamic_slice_in_dim",
-    "dynamic_update_index_in_dim",
-    "dynamic_update_slice",
-    "dynamic_update_slice_in_dim",
-    "empty",
-    "expand_dims",
-    "full",
-    "full_like",
-    "index_in_dim",
-    "iota",
-    "optimization_barrier",
-    "pad",
-    "reduce_and",
-    "reduce_max",
-    "reduce_min",
-    "reduce_or",
-    "reduce_precision",
-    "reduce_prod",
-    "reduce_sum",
-    "reduce_xor",
-    "reshape",
-    "rev",
-    "select",
-    "select_n",
-    "slice",
-    "slice_in_dim",
-    "sort",
-    "sort_key_val",
-    "split",
-    "squeeze",
-    "stack",
-    "tile",
-    "top_k",
-    "transpose",
-    "unstack",
-]
+__all__ = (
+    "broadcast broadcast_in_dim broadcast_shapes broadcast_to_rank broadcasted_iota "
+    "collapse concatenate dynamic_index_in_dim dynamic_slice dynamic_slice_in_dim "
+    "dynamic_update_index_in_dim dynamic_update_slice dynamic_update_slice_in_dim empty "
+    "expand_dims full full_like index_in_dim iota optimization_barrier pad reshape rev "
+    "select select_n slice slice_in_dim sort sort_key_val split squeeze stack tile top_k "
+    "transpose unstack"
+).split()
 
 
 def _ndim(x) -> int:
@@ -585,159 +535,8 @@ def select_n(which, *cases):
 
 
 # ---------------------------------------------------------------------------
-# reductions
 
 
-def _reduce_axes(x, axes):
-    return tuple(sorted(_axes(axes, _ndim(x))))
-
-
-def _empty_reduction(x, axes) -> bool:
-    return any(shape_of(x)[a] == 0 for a in axes)
-
-
-def _identity_fill(x, axes, value):
-    out = tuple(s for i, s in enumerate(shape_of(x)) if i not in axes)
-    return np.full(out, value, dtype_of(x))
-
-
-def reduce_sum(operand, axes, *, out_sharding=None):
-    x = accept("reduce_sum", _arr(operand), "iufc")
-    return rd.reduce_sum(x, axes=_reduce_axes(x, axes))
-
-
-def reduce_prod(operand, axes):
-    x = accept("reduce_prod", _arr(operand), "iufc")
-    return rd.reduce_prod(x, axes=_reduce_axes(x, axes))
-
-
-def _lowest(dt):
-    dt = np.dtype(dt)
-    return -np.inf if dt.kind in "fc" else (False if dt == np.bool_ else np.iinfo(dt).min)
-
-
-def _highest(dt):
-    dt = np.dtype(dt)
-    return np.inf if dt.kind in "fc" else (True if dt == np.bool_ else np.iinfo(dt).max)
-
-
-def reduce_max(operand, axes):
-    x = _arr(operand)
-    axes = _reduce_axes(x, axes)
-    if _empty_reduction(x, axes):
-        return _identity_fill(x, axes, _lowest(dtype_of(x)))
-    return rd.reduce_max(x, axes=axes)
-
-
-def reduce_min(operand, axes):
-    x = _arr(operand)
-    axes = _reduce_axes(x, axes)
-    if _empty_reduction(x, axes):
-        return _identity_fill(x, axes, _highest(dtype_of(x)))
-    return rd.reduce_min(x, axes=axes)
-
-
-def fold_axes(x, axes, op, identity):
-    """Reduce `axes` of x with an associative elementwise `op(a, b)`, as a balanced tree of
-    strided slices (log depth); `identity` fills an empty reduction."""
-    axes = tuple(sorted(axes))
-    shp = shape_of(x)
-    kept = tuple(i for i in range(len(shp)) if i not in axes)
-    n = math.prod(shp[a] for a in axes)
-    lead = tuple(shp[i] for i in kept)
-    if n == 0:
-        return np.full(lead, identity, dtype_of(x))
-    y = sh.reshape(sh.transpose(x, perm=kept + axes), new_sizes=lead + (n,))
-    last = len(lead)
-    while n > 1:
-        half = n // 2
-        pair = op(slice_in_dim(y, 0, 2 * half, 2, last), slice_in_dim(y, 1, 2 * half, 2, last))
-        y = (
-            sh.concatenate(pair, slice_in_dim(y, n - 1, n, 1, last), dimension=last)
-            if n % 2
-            else pair
-        )
-        n = half + n % 2
-    return sh.squeeze(y, dimensions=(last,))
-
-
-def _bitwise_reduce(name, op, identity):
-    def reduce(operand, axes):
-        x = accept(name, _arr(operand), "iub")
-        return fold_axes(x, _reduce_axes(x, axes), op, np.asarray(identity).astype(dtype_of(x)))
-
-    reduce.__name__ = name
-    reduce.__doc__ = f"Reduce `axes` with bitwise {name[7:]} (logical for bool)."
-    return reduce
-
-
-reduce_and = _bitwise_reduce("reduce_and", ew.and_, -1)
-reduce_or = _bitwise_reduce("reduce_or", ew.or_, 0)
-reduce_xor = _bitwise_reduce("reduce_xor", ew.xor, 0)
-
-
-def argmax(operand, axis: int, index_dtype):
-    return _arg("argmax", rd.argmax, operand, axis, index_dtype)
-
-
-def argmin(operand, axis: int, index_dtype):
-    return _arg("argmin", rd.argmin, operand, axis, index_dtype)
-
-
-def _arg(name, fn, operand, axis, index_dtype):
-    idt = np.dtype(index_dtype)
-    if idt.kind not in "iu":
-        raise TypeError(f"index_dtype must be an integer type, but got {idt.name}")
-    x = _arr(operand)
-    shp = shape_of(x)
-    if not 0 <= int(axis) < len(shp):
-        raise ValueError(f"Invalid axis {axis} for operand shape {shp}")
-    if shp[axis] == 0:
-        raise ValueError(
-            "argmin and argmax require non-empty reduced dimension. "
-            f"operand.shape={shp} axis={axis}"
-        )
-    return fn(x, axis=int(axis), index_dtype=idt)
-
-
-def reduce_precision(operand, exponent_bits: int, mantissa_bits: int):
-    """Round to the float format with the given exponent and mantissa bits: the formats
-    of float16, float32 and float64 (a round trip through that dtype)."""
-    x = accept("reduce_precision", _arr(operand), "f")
-    for dt in (np.float16, np.float32, np.float64):
-        fi = np.finfo(dt)
-        if (fi.nexp, fi.nmant) == (int(exponent_bits), int(mantissa_bits)):
-            if np.dtype(dt).itemsize >= dtype_of(x).itemsize:
-                return x
-            narrow = ew.convert_element_type(x, new_dtype=np.dtype(dt))
-            return ew.convert_element_type(narrow, new_dtype=dtype_of(x))
-    raise NotImplementedError(
-        f"reduce_precision to exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}: "
-        "only the float16, float32 and float64 formats are supported"
-    )
-
-
-# ---------------------------------------------------------------------------
-# cumulative reductions (cumlogsumexp is in _lax_conv.py, with associative_scan)
-
-
-def _cumulative(name, prim_fn):
-    def cum(operand, axis: int = 0, reverse: bool = False):
-        x = _arr(operand)
-        return prim_fn(x, axis=_axis(axis, _ndim(x)), reverse=bool(reverse))
-
-    cum.__name__ = name
-    cum.__doc__ = f"lax.{name} along `axis`; reverse=True accumulates from the end."
-    return cum
-
-
-cumsum = _cumulative("cumsum", cu.cumsum)
-cumprod = _cumulative("cumprod", cu.cumprod)
-cummax = _cumulative("cummax", cu.cummax)
-cummin = _cumulative("cummin", cu.cummin)
-
-
-# ---------------------------------------------------------------------------
 # sorting
 
 
@@ -784,58 +583,3 @@ def top_k(operand, k: int, *, axis: int = -1):
 
 
 # ---------------------------------------------------------------------------
-# dot products (`precision` is accepted and ignored: CPU products are exact in their dtype)
-
-
-def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None, **kw):
-    x, y = _arr(lhs), _arr(rhs)
-    if dtype_of(x) != dtype_of(y):  # mixed inputs compute in their common type
-        common = np.result_type(dtype_of(x), dtype_of(y))
-        x, y = (ew.convert_element_type(v, new_dtype=common) for v in (x, y))
-    (xc, yc), (xb, yb) = dimension_numbers
-    xc, yc, xb, yb = (tuple(int(d) for d in np.asarray(a).reshape(-1)) for a in (xc, yc, xb, yb))
-    xs, ys = shape_of(x), shape_of(y)
-    for kind, a, b in (("contracting", xc, yc), ("batch", xb, yb)):
-        if len(a) != len(b):
-            raise TypeError(
-                f"dot_general requires equal numbers of lhs and rhs {kind} dimensions, got "
-                f"lhs {kind} dimensions {a} and rhs {kind} dimensions {b}."
-            )
-        for dims, s in ((a, xs), (b, ys)):
-            if any(not 0 <= d < len(s) for d in dims):
-                raise TypeError(
-                    f"dot_general requires {kind} dimensions to be in range, got {dims} for "
-                    f"shape {s}"
-                )
-        if tuple(xs[i] for i in a) != tuple(ys[j] for j in b):
-            raise TypeError(
-                f"dot_general requires {kind} dimensions to have the same shape, got "
-                f"{tuple(xs[i] for i in a)} and {tuple(ys[j] for j in b)}."
-            )
-    return dt_.dot_general(
-        x, y, dimension_numbers=((xc, yc), (xb, yb)), preferred_element_type=preferred_element_type
-    )
-
-
-def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None, **kw):
-    """Vector/matrix products: contract the last axis of lhs with the first of rhs."""
-    if dimension_numbers is not None:
-        return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
-    x, y = _arr(lhs), _arr(rhs)
-    if _ndim(x) in (1, 2) and _ndim(y) in (1, 2) and shape_of(x)[-1] == shape_of(y)[0]:
-        dn = (((_ndim(x) - 1,), (0,)), ((), ()))
-        return dot_general(x, y, dn, precision, preferred_element_type)
-    raise TypeError(f"Incompatible shapes for dot: got {shape_of(x)} and {shape_of(y)}.")
-
-
-def batch_matmul(lhs, rhs, precision=None):
-    """Matrix products over the last two axes, batched over the leading ones."""
-    x, y = _arr(lhs), _arr(rhs)
-    nd = _ndim(x)
-    if nd < 2 or _ndim(y) != nd or shape_of(x)[:-2] != shape_of(y)[:-2]:
-        raise ValueError(
-            "batch_matmul requires operands of the same rank >= 2 and the same batch "
-            f"dimensions, got {shape_of(x)} and {shape_of(y)}"
-        )
-    batch = tuple(range(nd - 2))
-    return dot_general(x, y, (((nd - 1,), (nd - 2,)), (batch, batch)), precision)
