@@ -246,7 +246,7 @@ def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_fini
         raise NotImplementedError("The pivoting=True case of qr is not implemented.")
     if mode not in ("full", "economic", "r"):
         raise ValueError(f"Unsupported QR decomposition mode '{mode}'")
-    q, r = la.qr(_float(a), full_matrices=mode == "full")
+    q, r = la.qr(_float(a), full_matrices=mode != "economic")
     return (r,) if mode == "r" else (q, r)
 
 

@@ -251,8 +251,9 @@ def _double_factorial(n: int) -> int:
 
 
 def log_ndtr(x, series_order=3):
-    """log Φ(x): -Φ(-x) above 8, log Φ(x) down to -20 (float64; -10 for float32), and
-    below that the asymptotic series of Φ(x) φ(x)⁻¹ (-x) with `series_order` terms."""
+    """log Φ(x): -Φ(-x) above 8, log1p(-Φ(-x)) above 0 (JAX: log Φ(x), which loses the
+    digits of a tiny result), log Φ(x) down to -20 (float64; -10 for float32), and below
+    that the asymptotic series of Φ(x) (-x) / φ(x) with `series_order` terms."""
     if not isinstance(series_order, int):
         raise TypeError("series_order must be a Python integer.")
     if not 0 <= series_order <= 30:
@@ -260,8 +261,9 @@ def log_ndtr(x, series_order=3):
     (x,) = promote_inexact(x)
     f32 = dtype_of(x) == np.float32
     lower, upper = _c(-10.0 if f32 else -20.0, x), _c(5.0 if f32 else 8.0, x)
-    above = x > upper
-    p = _ndtr(tnp.where(above, -x, tnp.maximum(x, lower)))
+    positive = x > 0
+    p = _ndtr(tnp.where(positive, -x, tnp.maximum(x, lower)))  # Φ(-x) or Φ(x)
+    upper_part = tnp.where(x > upper, -p, tnp.log1p(-p))
     # the tail: log φ(x) - log(-x) + log(1 + Σ_n (-1)^n (2n-1)!! / x^2n)
     xl = tnp.minimum(x, lower)
     x2 = xl * xl
@@ -271,7 +273,7 @@ def log_ndtr(x, series_order=3):
         series = series - term if n % 2 else series + term
         x2n = x2n * x2
     tail = _c(-0.5, x) * x2 - tnp.log(-xl) - _c(0.5 * math.log(2 * math.pi), x) + tnp.log(series)
-    return tnp.where(above, -p, tnp.where(x > lower, tnp.log(p), tail))
+    return tnp.where(positive, upper_part, tnp.where(x > lower, tnp.log(p), tail))
 
 
 # ---------------------------------------------------------------------------
