@@ -5,6 +5,6 @@ dtypes and signatures follow jax.scipy (with float64 enabled); the primitives un
 are in ops/special.py and ops/linalg.py.
 """
 
-from . import linalg, special, stats
+from . import linalg, optimize, special, stats
 
-__all__ = ["linalg", "special", "stats"]
+__all__ = ["linalg", "optimize", "special", "stats"]
