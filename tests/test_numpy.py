@@ -652,7 +652,7 @@ def test_results_are_numpy_on_numpy_inputs():
         assert type(out) in (np.ndarray,) or isinstance(out, np.generic)
 
 
-@pytest.mark.parametrize("name", ["fft", "unique", "histogram", "frompyfunc", "left_shift"])
+@pytest.mark.parametrize("name", ["fft", "sort_complex", "busday_count", "frompyfunc", "bitwise_count"])
 def test_missing_numpy_function_raises(name):
     with pytest.raises(NotImplementedError, match=f"tracejit.numpy.{name} is not implemented"):
         getattr(tnp, name)
@@ -680,10 +680,10 @@ def test_numpy_functions_on_tracers_dispatch():
 
 
 def test_numpy_function_missing_in_tnp_raises_on_tracer():
-    with pytest.raises(NotImplementedError, match="unique"):
-        tj.grad(lambda x: np.unique(x).sum())(B)
-    with pytest.raises(NotImplementedError, match="left_shift"):
-        tj.vmap(lambda x: np.left_shift(x, 1))(I)
+    with pytest.raises(NotImplementedError, match="sort_complex"):
+        tj.grad(lambda x: np.sort_complex(x).sum())(B)
+    with pytest.raises(NotImplementedError, match="bitwise_count"):
+        tj.vmap(lambda x: np.bitwise_count(x))(I)
 
 
 def test_tracer_methods():
