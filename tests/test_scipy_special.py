@@ -53,6 +53,9 @@ CASES = {
     "i0e": ((3 * ANY,), (0,)),
     "i1": ((3 * ANY,), (0,)),
     "i1e": ((3 * ANY,), (0,)),
+    "comb": ((np.array([5.0, 7.0, 3.0, 2.0]), np.array([2.0, 7.0, 0.0, 3.0])), ()),
+    "boxcox": ((POS, np.array([0.0, 0.5, -1.0, 2.0, 0.0, 1.5])), (0, 1)),
+    "boxcox1p": ((POS, np.array([0.0, 0.5, -1.0, 2.0, 0.0, 1.5])), (0, 1)),
     "logsumexp": ((R.normal(size=(3, 4)),), (0,)),
     "softmax": ((R.normal(size=(3, 4)),), (0,)),
     "log_softmax": ((R.normal(size=(3, 4)),), (0,)),
@@ -122,6 +125,8 @@ def test_polygamma_multigammaln_logsumexp_options():
     np.testing.assert_allclose(ts.log_ndtr(TAILS, series_order=5), osp.log_ndtr(TAILS), rtol=1e-10)
     with pytest.raises(NotImplementedError):
         ts.zeta(3.0)
+    np.testing.assert_allclose(ts.bernoulli(10), osp.bernoulli(10))
+    np.testing.assert_allclose(ts.comb(6, 2, repetition=True), osp.comb(6, 2, repetition=True))
 
 
 def test_dtypes_follow_jax():

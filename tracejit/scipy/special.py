@@ -25,9 +25,13 @@ from ..ops import elementwise as ew
 from ..ops import special as sp
 
 __all__ = [
+    "bernoulli",
     "beta",
     "betainc",
     "betaln",
+    "boxcox",
+    "boxcox1p",
+    "comb",
     "digamma",
     "entr",
     "erf",
@@ -131,6 +135,30 @@ def factorial(n, exact=False):
         raise NotImplementedError("factorial with exact=True")
     (n,) = promote_inexact(n)
     return tnp.where(n < 0, _c(0, n), tnp.exp(sp.lgamma(n + 1)))
+
+
+def comb(N, k, *, repetition=False):
+    """The binomial coefficient N choose k (with repetition: N + k - 1 choose k), as a
+    float: exp(gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1)); 0 outside
+    0 <= k <= N."""
+    N, k = promote_inexact(N, k)
+    if repetition:
+        return tnp.where((k == 0) & (N >= 0), _c(1, N), comb(N + k - 1, k))
+    ok = (k <= N) & (N >= 0) & (k >= 0)
+    n_, k_ = tnp.where(ok, N, _c(0, N)), tnp.where(ok, k, _c(0, k))
+    one = _c(1, N)
+    out = tnp.exp(sp.lgamma(n_ + one) - sp.lgamma(k_ + one) - sp.lgamma(n_ + one - k_))
+    return tnp.where(ok, out, _c(0, N))
+
+
+def bernoulli(n):
+    """The Bernoulli numbers B_0 ... B_n (n a Python int), as float64 (B_1 = -1/2)."""
+    import scipy.special
+
+    n = int(n)
+    if n < 0:
+        raise ValueError("n must be a non-negative integer.")
+    return np.asarray(scipy.special.bernoulli(n), np.float64)
 
 
 def poch(z, m):
@@ -369,6 +397,24 @@ def kl_div(p, q):
 
 # ---------------------------------------------------------------------------
 # Bessel functions
+
+
+def boxcox(x, lmbda):
+    """(x^λ - 1) / λ, and log(x) for λ = 0."""
+    x, lmbda = promote_inexact(x, lmbda)
+    return _boxcox(tnp.log(x), lmbda)
+
+
+def boxcox1p(x, lmbda):
+    """((1 + x)^λ - 1) / λ, and log1p(x) for λ = 0."""
+    x, lmbda = promote_inexact(x, lmbda)
+    return _boxcox(tnp.log1p(x), lmbda)
+
+
+def _boxcox(log_x, lmbda):
+    zero = lmbda == 0
+    safe = tnp.where(zero, _c(1, lmbda), lmbda)
+    return tnp.where(zero, log_x, tnp.expm1(safe * log_x) / safe)
 
 
 def i0e(x):
