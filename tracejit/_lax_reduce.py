@@ -450,4 +450,5 @@ def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
     x = _arr(operand)
     if dtype_of(x).kind != "f":
         raise TypeError(f"cumlogsumexp does not accept dtype {dtype_of(x).name}")
-    return associative_scan(_logaddexp, x, reverse=reverse, axis=axis)
+    with np.errstate(invalid="ignore"):  # -inf - -inf in _logaddexp, replaced by a select
+        return associative_scan(_logaddexp, x, reverse=reverse, axis=axis)

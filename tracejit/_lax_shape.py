@@ -579,7 +579,7 @@ def top_k(operand, k: int, *, axis: int = -1):
     # ascending by (x, -position), then reversed: descending x, ties by position
     vals, _, idx = so.sort(xt, ew.neg(pos), pos, dimension=last, num_keys=2)
     vals, idx = (slice_in_dim(sh.rev(v, dimensions=(last,)), 0, k, axis=last) for v in (vals, idx))
-    return sh.transpose(vals, perm=inv), sh.transpose(idx, perm=inv)
+    return [sh.transpose(vals, perm=inv), sh.transpose(idx, perm=inv)]  # a list, as JAX's
 
 
 # ---------------------------------------------------------------------------
