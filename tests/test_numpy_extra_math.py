@@ -301,3 +301,26 @@ def test_grads_vs_finite_differences(name):
 def test_vmap_matches_loop(f):
     xs = rng.normal(size=(3, 4))
     np.testing.assert_allclose(tj.vmap(f)(xs), np.stack([f(x) for x in xs]), rtol=1e-12)
+
+
+F32 = A.astype(np.float32)
+FLOAT32_CASES = {
+    "interp": lambda x: tnp.interp(x, np.sort(x[0]), x[1]),
+    "gradient": lambda x: tnp.gradient(x, axis=0),
+    "trapezoid": lambda x: tnp.trapezoid(x, dx=0.5),
+    "convolve": lambda x: tnp.convolve(x[0], x[1]),
+    "unwrap": lambda x: tnp.unwrap(x),
+    "ediff1d": lambda x: tnp.ediff1d(x),
+    "frexp": lambda x: tnp.frexp(x)[0],
+    "ldexp": lambda x: tnp.ldexp(x, 3),
+    "modf": lambda x: tnp.modf(x)[0],
+    "nextafter": lambda x: tnp.nextafter(x, 0.0),
+    "spacing": lambda x: tnp.spacing(x),
+    "vecdot": lambda x: tnp.vecdot(x, x),
+    "cumulative_sum": lambda x: tnp.cumulative_sum(x, axis=0),
+}
+
+
+@pytest.mark.parametrize("name", list(FLOAT32_CASES))
+def test_float32_stays_float32(name):
+    assert FLOAT32_CASES[name](F32).dtype == np.float32

@@ -433,7 +433,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
     y = _arr(y)
     if x is None:
         y = cast(y, _inexact(y))
-        d = _arr(dx)
+        d = dx if type(dx) in (int, float) else _arr(dx)  # a Python scalar stays weak
         if len(shape_of(d)) > 0:
             d = reshape(d, (1,) * (len(shape_of(y)) - len(shape_of(d))) + shape_of(d))
             d = moveaxis(d, axis, -1)
