@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.special as sc
 
 from ..trace import Primitive, bind
 from .common import dtype_of
@@ -53,14 +52,18 @@ __all__ = [
 ]
 
 
-def _scipy(fn):
-    """fn on NumPy arrays, in the operands' dtype, without floating-point warnings."""
+def _scipy(name):
+    """scipy.special.<name> on NumPy arrays, in the operands' dtype, without warnings.
+    (SciPy is imported on first use: importing scipy.special costs ~0.5 s, which
+    `import tracejit` should not pay.)"""
 
     def impl(*args):
-        with np.errstate(all="ignore"):
-            return np.asarray(fn(*args), dtype=np.result_type(*args))
+        import scipy.special
 
-    impl.__name__ = getattr(fn, "__name__", "impl")
+        with np.errstate(all="ignore"):
+            return np.asarray(getattr(scipy.special, name)(*args), dtype=np.result_type(*args))
+
+    impl.__name__ = name
     return impl
 
 
@@ -75,7 +78,7 @@ def _special(name, impl, jvp, lower, doc):
 
 lgamma_p = _special(
     "lgamma",
-    _scipy(sc.gammaln),
+    _scipy("gammaln"),
     (lambda t, out, x: tmul(t, digamma(x)),),
     "math.lgamma({0})",
     "log|Γ(x)| (scipy.special.gammaln).",
@@ -88,7 +91,7 @@ def lgamma(x):
 
 digamma_p = _special(
     "digamma",
-    _scipy(sc.digamma),
+    _scipy("digamma"),
     (lambda t, out, x: tmul(t, polygamma(lit(1, x), x)),),
     "kernels.digamma({0})",
     "ψ(x) = Γ'(x)/Γ(x).",
@@ -101,7 +104,7 @@ def digamma(x):
 
 polygamma_p = _special(
     "polygamma",
-    _scipy(sc.polygamma),
+    _scipy("polygamma"),
     (None, lambda t, out, n, x: tmul(t, polygamma(add(n, lit(1, n)), x))),
     "kernels.polygamma({0}, {1})",
     "polygamma(n, x): the n-th derivative of digamma; n = 0, 1, 2, ... (a float operand).",
@@ -123,7 +126,7 @@ def _igamma_dx(a, x):
 
 igamma_p = _special(
     "igamma",
-    _scipy(sc.gammainc),
+    _scipy("gammainc"),
     (
         lambda t, out, a, x: tmul(t, igamma_grad_a(a, x)),
         lambda t, out, a, x: tmul(t, _igamma_dx(a, x)),
@@ -139,7 +142,7 @@ def igamma(a, x):
 
 igammac_p = _special(
     "igammac",
-    _scipy(sc.gammaincc),
+    _scipy("gammaincc"),
     (
         lambda t, out, a, x: tmul(t, neg(igamma_grad_a(a, x))),
         lambda t, out, a, x: tmul(t, neg(_igamma_dx(a, x))),
@@ -157,6 +160,8 @@ def _igamma_grad_a_np(a, x):
     """dP/da in NumPy: the power series of P for x <= max(1, a), Legendre's continued
     fraction of Q elsewhere, each carried with its derivative in a (the Numba kernel
     runs the same recurrences one element at a time)."""
+    import scipy.special
+
     a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (x >= 0) & ~np.isnan(a) & ~np.isnan(x)
@@ -169,8 +174,8 @@ def _igamma_grad_a_np(a, x):
         if not mask.any():
             continue
         av, xv = a[mask], x[mask]
-        ax = np.exp(av * np.log(xv) - xv - sc.gammaln(av))
-        dlog_ax = np.log(xv) - sc.digamma(av)
+        ax = np.exp(av * np.log(xv) - xv - scipy.special.gammaln(av))
+        dlog_ax = np.log(xv) - scipy.special.digamma(av)
         out[mask] = (_igamma_cf_d if fraction else _igamma_series_d)(av, xv, ax, dlog_ax, eps)
     return out
 
@@ -288,7 +293,7 @@ def _zeta_ds(s, q):
 
 zeta_p = _special(
     "zeta",
-    _scipy(sc.zeta),
+    _scipy("zeta"),
     (
         lambda t, out, s, q: tmul(t, _zeta_ds(s, q)),
         lambda t, out, s, q: tmul(t, neg(mul(s, zeta(add(s, lit(1, s)), q)))),
@@ -317,13 +322,13 @@ def _i1e_jvp(t, out, x):
 
 bessel_i0e_p = _special(
     "bessel_i0e",
-    _scipy(sc.i0e),
+    _scipy("i0e"),
     (lambda t, out, x: tmul(t, sub(bessel_i1e(x), mul(sign(x), out))),),
     "kernels.i0e({0})",
     "exp(-|x|) I0(x).",
 )
 bessel_i1e_p = _special(
-    "bessel_i1e", _scipy(sc.i1e), (_i1e_jvp,), "kernels.i1e({0})", "exp(-|x|) I1(x)."
+    "bessel_i1e", _scipy("i1e"), (_i1e_jvp,), "kernels.i1e({0})", "exp(-|x|) I1(x)."
 )
 
 
@@ -340,7 +345,7 @@ def bessel_i1e(x):
 
 ndtri_p = _special(
     "ndtri",
-    _scipy(sc.ndtri),
+    _scipy("ndtri"),
     # 1 / φ(out) = sqrt(2π) exp(out²/2)
     (
         lambda t, out, p: tmul(
@@ -365,7 +370,7 @@ def _betainc_dx(t, out, a, b, x):
 
 betainc_p = _special(
     "betainc",
-    _scipy(sc.betainc),
+    _scipy("betainc"),
     (None, None, _betainc_dx),
     "kernels.betainc({0}, {1}, {2})",
     "betainc(a, b, x): the regularized incomplete beta function I_x(a, b).",
