@@ -741,3 +741,29 @@ def test_windows_gather_scatter_against_jax():
     dn = dict(offset_dims=(4, 5, 6, 7), collapsed_slice_dims=(1,), start_index_map=(0, 1, 2, 3, 4))
     big, ind = np.ones((10, 9, 8, 7, 6), np.int32), np.ones((5, 4, 3, 2, 5), np.int32)
     _same_outcome(lambda M: M.gather(big, ind, M.GatherDimensionNumbers(**dn), (10, 9, 8, 7, 6)))
+
+
+# ---------------------------------------------------------------------------
+# implicitly differentiated solvers
+
+
+def test_custom_root_and_linear_solve():
+    def newton(f, x0):
+        return L.fori_loop(0, 30, lambda i, x: x - f(x) / tj.grad(f)(x), x0)
+
+    def sqrt_cubed(x):
+        return L.custom_root(lambda y: y**2 - x**3, 1.0, newton, lambda g, y: y / g(1.0))
+
+    _close(sqrt_cubed(4.0), np.float64(8.0))
+    _close(tj.grad(sqrt_cubed)(4.0), np.float64(3.0))  # d x^1.5 = 1.5 x^0.5
+    _close(tj.grad(tj.grad(sqrt_cubed))(4.0), np.float64(0.375))
+    _close(tj.vmap(sqrt_cubed)(np.array([4.0, 9.0])), np.array([8.0, 27.0]))
+    a, b = R.normal(size=(3, 3)) + 3 * np.eye(3), R.normal(size=3)
+
+    def solve(a, b):
+        return L.custom_linear_solve(
+            lambda x: tnp.dot(a, x), b, lambda mv, r: tnp.linalg.solve(a, r)
+        )
+
+    _close(solve(a, b), np.linalg.solve(a, b), tol=1e-10)
+    tj.check_grads(solve, (a, b), 2)

@@ -1,5 +1,6 @@
 """lax's reductions: named reductions over axes, argmax/argmin, cumulative reductions,
-generic `reduce` and `reduce_window` with a Python computation, and associative_scan.
+generic `reduce` and `reduce_window` with a Python computation, associative_scan, and
+the implicitly differentiated solvers custom_root and custom_linear_solve.
 
 A computation that traces to one monoid primitive (add, mul, max, min, bitwise
 and/or/xor) reduces with that primitive; any other is folded in order, as XLA's CPU
@@ -14,9 +15,11 @@ from typing import Callable
 import numpy as np
 
 from . import tree
+from ._api_extras import closure_convert
 from ._lax_conv import _pairs, _stack, _window_slices, padtype_to_pads
 from ._lax_ops import _arr, accept
 from ._lax_shape import _axes, _axis, _ndim, slice_in_dim, static_shape
+from .api import jvp
 from .ir import ShapedArray
 from .ops import cumulative as cu
 from .ops import elementwise as ew
@@ -26,9 +29,9 @@ from .ops.common import dtype_of, shape_of
 from .trace import trace_to_ir
 
 __all__ = (
-    "argmax argmin associative_scan cumlogsumexp cummax cummin cumprod cumsum reduce "
-    "reduce_and reduce_max reduce_min reduce_or reduce_precision reduce_prod reduce_sum "
-    "reduce_window reduce_xor"
+    "argmax argmin associative_scan cumlogsumexp cummax cummin cumprod cumsum "
+    "custom_linear_solve custom_root reduce reduce_and reduce_max reduce_min reduce_or "
+    "reduce_precision reduce_prod reduce_sum reduce_window reduce_xor"
 ).split()
 
 
@@ -452,3 +455,75 @@ def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
         raise TypeError(f"cumlogsumexp does not accept dtype {dtype_of(x).name}")
     with np.errstate(invalid="ignore"):  # -inf - -inf in _logaddexp, replaced by a select
         return associative_scan(_logaddexp, x, reverse=reverse, axis=axis)
+
+
+# ---------------------------------------------------------------------------
+# implicit differentiation: the derivative of a solution comes from the equation it
+# solves, not from the solver's iterations (which need not be differentiable)
+
+
+def custom_root(
+    f: Callable, initial_guess, solve: Callable, tangent_solve: Callable, has_aux=False
+):
+    """x = solve(f, initial_guess) with f(x) = 0, differentiated implicitly: with f's
+    closed-over values θ, dx = -(∂f/∂x)⁻¹ ∂f/∂θ dθ, the inverse applied by
+    tangent_solve(g, y) for the linear map g = ∂f/∂x. Values that only `solve` closes
+    over get no derivative."""
+    from .custom import custom_jvp
+
+    f_conv, f_consts = closure_convert(f, initial_guess)
+    s_conv, s_consts = closure_convert(lambda g: solve(f, g), initial_guess)
+    ns = len(s_consts)
+    root = custom_jvp(lambda guess, *cs: s_conv(guess, *cs[:ns]))
+
+    @root.defjvp
+    def _root_jvp(primals, tangents):
+        guess, *cs = primals
+        out = root(guess, *cs)
+        sol, aux = out if has_aux else (out, None)
+        fc = cs[ns:]
+        _, df = jvp(lambda *c: f_conv(sol, *c), tuple(fc), tuple(tangents[1 + ns :]))
+
+        def lin(v):
+            return jvp(lambda x: f_conv(x, *fc), (sol,), (v,))[1]
+
+        dsol = tangent_solve(lin, tree.map(ew.neg, df))
+        return out, ((dsol, tree.map(_zeros_like, aux)) if has_aux else dsol)
+
+    return root(initial_guess, *s_consts, *f_consts)
+
+
+def custom_linear_solve(
+    matvec: Callable, b, solve: Callable, transpose_solve=None, symmetric=False, has_aux=False
+):
+    """x = solve(matvec, b) for the linear map matvec, differentiated implicitly: with
+    matvec's closed-over values θ, dx = solve(matvec, db - (∂matvec/∂θ dθ) x). Reverse
+    mode transposes the solve applied to the tangent, so it needs `solve` written with
+    transposable operations (tracejit.numpy.linalg.solve is; a while_loop is not);
+    transpose_solve and symmetric are accepted for JAX compatibility."""
+    from .custom import custom_jvp
+
+    mv_conv, mv_consts = closure_convert(matvec, b)
+    s_conv, s_consts = closure_convert(lambda r: solve(matvec, r), b)
+    ns = len(s_consts)
+    lin = custom_jvp(lambda rhs, *cs: s_conv(rhs, *cs[:ns]))
+
+    @lin.defjvp
+    def _lin_jvp(primals, tangents):
+        rhs, *cs = primals
+        out = lin(rhs, *cs)
+        x, aux = out if has_aux else (out, None)
+        mc = cs[ns:]
+        _, dmv = jvp(lambda *c: mv_conv(x, *c), tuple(mc), tuple(tangents[1 + ns :]))
+        dx = s_conv(tree.map(ew.sub, tangents[0], dmv), *cs[:ns])
+        dx = dx[0] if has_aux else dx
+        return out, ((dx, tree.map(_zeros_like, aux)) if has_aux else dx)
+
+    return lin(b, *s_consts, *mv_consts)
+
+
+def _zeros_like(x):
+    x = _arr(x)
+    return sh.broadcast_in_dim(
+        np.zeros((), dtype_of(x)), shape=shape_of(x), broadcast_dimensions=()
+    )
