@@ -322,7 +322,9 @@ def lexsort(keys, axis=-1):
     return so.sort(*keys[::-1], iota, dimension=ax, num_keys=len(keys))[-1]
 
 
-def _check_kth(a, kth, axis):
+def _check_kth(a, kth, axis, order):
+    if order is not None:
+        raise NotImplementedError("partition/argpartition: order= (structured arrays)")
     a = _arr(a)
     if not isinstance(kth, (int, np.integer)):
         raise TypeError("tracejit.numpy.partition/argpartition: kth must be a single integer")
@@ -331,10 +333,10 @@ def _check_kth(a, kth, axis):
     return moveaxis(a, ax, -1), canon_axis(kth, n), n, ax
 
 
-def partition(a, kth, axis=-1):
+def partition(a, kth, axis=-1, kind=None, order=None):
     """The kth smallest value at position kth, the smaller ones before it (ascending) and
     the larger ones after it (descending), as jax.numpy."""
-    a, kth, n, ax = _check_kth(a, kth, axis)
+    a, kth, n, ax = _check_kth(a, kth, axis, order)
     s = so.sort(a, dimension=len(shape_of(a)) - 1)[0]
     last = len(shape_of(a)) - 1
     lo = sh.slice(s, start_indices=(0,) * (last + 1), limit_indices=shape_of(s)[:-1] + (kth + 1,))
@@ -342,10 +344,10 @@ def partition(a, kth, axis=-1):
     return moveaxis(concatenate([lo, sh.rev(hi, dimensions=(last,))], axis=-1), -1, ax)
 
 
-def argpartition(a, kth, axis=-1):
+def argpartition(a, kth, axis=-1, kind=None, order=None):
     """Indices that partition a: the kth+1 smallest in ascending order (ties by index), then
     the other indices in increasing order, as jax.numpy."""
-    a, kth, n, ax = _check_kth(a, kth, axis)
+    a, kth, n, ax = _check_kth(a, kth, axis, order)
     last = len(shape_of(a)) - 1
     perm = so.argsort(a, dimension=last)
     rank = so.argsort(perm, dimension=last)

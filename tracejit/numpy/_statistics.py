@@ -174,8 +174,10 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 # NaN-ignoring moments, arg-extrema and cumulative reductions
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
+           correction=None):  # fmt: skip
     """var over the non-NaN entries (and where= entries); NaN where fewer than ddof + 1."""
+    ddof = ddof if correction is None else correction
     if out is not None:
         raise NotImplementedError("The 'out' argument to tracejit.numpy.nanvar is not supported.")
     a = _arr(a)
@@ -193,9 +195,10 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=Non
     return ew.select(bad, _c(np.nan, ss), ew.div(ss, ew.select(bad, _c(1, norm), norm)))
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None):
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, where=None, mean=None,
+           correction=None):  # fmt: skip
     """sqrt(nanvar); the derivative at zero spread is 0, as tracejit.numpy.std."""
-    return safe_sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where, mean))
+    return safe_sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where, mean, correction))
 
 
 def _nanarg(fn, fill, a, axis, out, keepdims):
