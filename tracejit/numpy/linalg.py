@@ -62,6 +62,8 @@ __all__ = [
     "vector_norm",
 ]
 
+LinAlgError = np.linalg.LinAlgError
+
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
