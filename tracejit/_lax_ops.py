@@ -27,13 +27,15 @@ import numpy as np
 
 from .ops import bits as _bits
 from .ops import elementwise as ew
+from .ops import special as _sp
 from .ops.common import dtype_of, shape_of
 from .ops.indexing import gather as _gather
 from .ops.shape import broadcast_in_dim as _bid
 from .trace import Tracer
 
 __all__ = (
-    "RoundingMethod Precision abs acos acosh add asin asinh atan atan2 atanh bitwise_and "
+    "RoundingMethod Precision abs acos acosh add asin asinh atan atan2 atanh bessel_i0e "
+    "bessel_i1e betainc digamma igamma igamma_grad_a igammac lgamma polygamma zeta bitwise_and "
     "bitwise_not bitwise_or bitwise_xor cbrt ceil clamp clz convert_element_type cos cosh "
     "div eq erf erf_inv erfc exp exp2 expm1 floor ge gt integer_pow is_finite le log "
     "log1p logistic lt max min mul ne neg nextafter population_count pow reciprocal rem "
@@ -310,6 +312,50 @@ def integer_pow(x, y: int):
             f"{list(shape_of(x))}, {int(y)})"
         )
     return ew.integer_pow(x, y=int(y))
+
+
+# ---------------------------------------------------------------------------
+# special functions (primitives in ops/special.py)
+
+
+def lgamma(x):
+    return _sp.lgamma(_unary("lgamma", x, "f"))
+
+
+def digamma(x):
+    return _sp.digamma(_unary("digamma", x, "f"))
+
+
+def polygamma(m, x):
+    return _sp.polygamma(*_nary("polygamma", "f", m, x))
+
+
+def igamma(a, x):
+    return _sp.igamma(*_nary("igamma", "f", a, x))
+
+
+def igammac(a, x):
+    return _sp.igammac(*_nary("igammac", "f", a, x))
+
+
+def igamma_grad_a(a, x):
+    return _sp.igamma_grad_a(*_nary("igamma_grad_a", "f", a, x))
+
+
+def zeta(x, q):
+    return _sp.zeta(*_nary("zeta", "f", x, q))
+
+
+def bessel_i0e(x):
+    return _sp.bessel_i0e(_unary("bessel_i0e", x, "f"))
+
+
+def bessel_i1e(x):
+    return _sp.bessel_i1e(_unary("bessel_i1e", x, "f"))
+
+
+def betainc(a, b, x):
+    return _sp.betainc(*_nary("betainc", "f", a, b, x))
 
 
 # ---------------------------------------------------------------------------
