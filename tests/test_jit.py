@@ -356,6 +356,67 @@ def test_non_contiguous_and_readonly_inputs():
     _same(jf(XS.astype(np.float32), XS.astype(np.float32)), (XS * XS).astype(np.float32))
 
 
+def test_pytree_calls_take_the_right_path():
+    """A compiled pytree signature is dispatched without the general path; any change of
+    structure, shape, dtype or layout still gives f's result."""
+
+    def g(p, xs, x):  # takes a container where a leaf was too
+        s = sum(tj.tree.leaves((xs, x)))
+        return {"y": p["w"] * s + sum(tj.tree.leaves(p["b"])), "s": tnp.sum(p["w"])}
+
+    jg = tj.jit(g)
+    p, xs = {"w": X, "b": Y}, (Y, X)
+    _same(jg(p, xs, X), g(p, xs, X))
+    general = []
+    call = jg._call
+    jg._call = lambda args, kwargs: general.append(1) or call(args, kwargs)
+    _same(jg(p, xs, X), g(p, xs, X))
+    _same(jg({"b": Y, "w": X}, xs, X), g(p, xs, X))  # same keys, another insertion order
+    assert not general and jg._flat, "a compiled pytree signature takes the fast path"
+    loss = lambda f: lambda b: tnp.sum(f({"w": X, "b": b}, xs, X)["y"])  # noqa: E731
+    _same(tj.grad(loss(jg))(Y), tj.grad(loss(g))(Y))  # tracers where arrays were compiled
+    calls = [
+        ({"w": X, "b": Y, "c": Y}, xs, X),  # another key set
+        (p, (Y, XS), X),  # one leaf of another shape
+        (p, [Y, X], X),  # a list for a tuple
+        (p, (Y, X, X), X),
+        (p, (Y, (X,)), X),  # a container where a leaf was
+        (p, xs, (X,)),
+        ({"w": X, "b": {"c": Y}}, xs, X),
+        (p, xs, X.astype(np.float32)),  # another dtype, same shape
+        ({"w": XS[:, 0], "b": Y}, xs, X),  # a non-contiguous view
+        (p, (XS[::-1, 1], X), X),
+        (p, xs, 2.0),  # a Python scalar, broadcast
+        (p, xs, np.float64(2.0)),
+        (p, xs, X),
+    ]
+    for args in calls:
+        for _ in range(2):  # the first call traces, the second is dispatched
+            got = jg(*args)
+            want = g(*args)
+            _same(got, want)
+            assert sorted(got) == ["s", "y"]
+            assert got["y"].dtype == np.asarray(want["y"]).dtype
+    assert general, "new signatures take the general path"
+
+    def h(a, b, c=0.0):  # the same leaves in other containers: another function
+        return (a[0] * b[0] if isinstance(a, tuple) else a[0] - b[-1]) + c
+
+    jh = tj.jit(h)
+    for args in (((X, Y), (Y,)), ((X,), (Y, X)), ([X, Y], (Y,)), ((X, Y), (Y,), X)):
+        for _ in range(2):
+            _same(jh(*args), h(*args))
+
+    jd = tj.jit(lambda t: {k: 2.0 * v + 1.0 for k, v in t.items()})
+    d = {f"k{i}": np.full(4, float(i)) for i in (3, 1, 2, 0, 4)}
+    mats = {k: np.ones((4, 2)) for k in d}  # vectors are keyed by length, Numba checks rank
+    for t in (d, dict(reversed(d.items())), {**d, "k2": np.ones(5)}, {**d, "k9": X}, mats, d):
+        for _ in range(2):
+            got = jd(t)
+            assert list(got) == sorted(t)  # outputs in JAX's order, whichever order came in
+            _same(got, {k: 2.0 * v + 1.0 for k, v in t.items()})
+
+
 def test_python_scalars_and_0d():
     jf = tj.jit(lambda x, a: x * a + 1)
     _same(jf(X, 2.0), X * 2.0 + 1)

@@ -27,9 +27,11 @@ No Numba traceback reaches the user.
 Dispatch. A call whose arguments are all NumPy arrays is looked up by their shapes in a
 dict of ready entries and goes straight to the Numba dispatcher, which checks dtypes and
 layouts (a mismatch raises TypeError there and takes the general path). A pytree call
-flattens (tracejit.tree) and looks up (structure, shapes) the same way. The general path
-keys on (structure, shapes, dtypes, static arguments), converts what needs converting,
-and logs each new trace with its reason when `TRACEJIT_LOG_COMPILES=1`.
+is flattened by a function made for its structure if that is a common one (arrays, and
+tuples, lists or dicts of arrays), else by tracejit.tree, and its leaves' shapes look up
+the entry the same way. The general path keys on (structure, shapes, dtypes, static
+arguments), converts what needs converting, and logs each new trace with its reason when
+`TRACEJIT_LOG_COMPILES=1`.
 """
 
 from __future__ import annotations
@@ -181,11 +183,16 @@ def _unpacker(out_tree, single: bool):
     flat = data is not None and all(tree.treedef_is_leaf(c) for c in out_tree.children())
     if flat and data[0] is dict:
         keys = data[1]
-        return (
-            (lambda out: {keys[0]: out})
-            if single
-            else (lambda out: dict(zip(keys, out, strict=True)))
-        )
+        if single:
+            return lambda out: {keys[0]: out}
+        template = dict.fromkeys(keys)
+
+        def unpack(out):  # a copy of a dict of the final size: dict(zip()) grows as it goes
+            d = template.copy()  # (26 µs vs 31 µs for 100 rows of a packed result)
+            d.update(zip(keys, out))  # noqa: B905 - one output per key by construction
+            return d
+
+        return unpack
     if flat and data[0] is tuple:
         return (lambda out: (out,)) if single else tuple
     return lambda out: tree.unflatten(out_tree, [out] if single else list(out))
@@ -361,6 +368,69 @@ _SHAPE = operator.attrgetter("shape")
 _FAST_MISS = (KeyError, AttributeError, TypeError, ValueError)
 
 
+def _flattener(args: tuple, leaves: list):
+    """(flatten, size, {}) for calls structured like `args`, each argument an array, a tuple
+    or list of arrays, or a dict of arrays; None for others. `flatten(args)` gives the leaves
+    in tree.flatten's order, `size(leaf)` the part of the key that tells signatures apart.
+
+    `flatten` returns None when a call differs in those containers (types, lengths, dict
+    keys in insertion order); a leaf position holding something else is caught later, by
+    its size or by Numba refusing its type. For a dict of 100 arrays it takes 5 µs where
+    tree.flatten takes 18 µs; for a tuple and 3 arrays 1.1 µs vs 4.8.
+    """
+    steps = []
+    for a in args:
+        typ = type(a)
+        if typ is np.ndarray:
+            steps.append((None, None))
+        elif typ in (tuple, list) and all(type(x) is np.ndarray for x in a):
+            steps.append((typ, len(a)))
+        elif typ is dict and all(type(x) is np.ndarray for x in a.values()):
+            ks = tuple(a)
+            perm = sorted(range(len(ks)), key=ks.__getitem__)  # as tree.flatten sorts
+            steps.append((dict, (ks, operator.itemgetter(*perm) if len(ks) > 1 else tuple)))
+        else:
+            return None
+    n = len(steps)
+
+    if n == 1 and steps[0][0] is dict:  # f(params), the commonest: no loop, no list
+        ks, order = steps[0][1]
+
+        def flatten(args):
+            if len(args) == 1 and type(args[0]) is dict and tuple(args[0]) == ks:
+                return order(tuple(args[0].values()))
+            return None
+
+    else:
+
+        def flatten(args):
+            if len(args) != n:
+                return None
+            leaves = []
+            for a, (typ, data) in zip(args, steps):  # noqa: B905 - lengths checked
+                if typ is None:
+                    leaves.append(a)
+                elif type(a) is not typ:
+                    return None
+                elif typ is dict:
+                    if tuple(a) != data[0]:
+                        return None
+                    leaves += data[1](tuple(a.values()))
+                elif len(a) != data:
+                    return None
+                else:
+                    leaves += a
+            return leaves
+
+    got = flatten(args)  # the same leaves as tree.flatten, or no fast flattener
+    if got is None or len(got) != len(leaves) or any(map(operator.is_not, got, leaves)):
+        return None
+    # Vectors are told apart by their lengths (5 µs for 100, their shapes 13 µs): Numba
+    # refuses an array of another rank with the TypeError that takes the general path.
+    vectors = all(x.ndim == 1 for x in leaves) and not _env("NUMBA_DISABLE_JIT")
+    return flatten, len if vectors else _SHAPE, {}
+
+
 class Jitted:
     """A jitted function: call it, or inspect `.ir` / `.source`, or `.compile(*args)`."""
 
@@ -380,6 +450,7 @@ class Jitted:
         self.static_argnames = tuple(sorted(names))
         self._fast: dict = {}  # arg shapes -> ready Entry, for calls f(*arrays)
         self._tree: dict = {}  # (treedef of args, leaf shapes) -> ready Entry, f(*pytrees)
+        self._flat: dict = {}  # treedef of args -> (flatten, size, {leaf sizes: ready Entry})
         self._cache: dict = {}  # full signature -> Entry
         self._last: Entry | None = None
         self._name = getattr(f, "__name__", "f")
@@ -392,21 +463,33 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         if not kwargs:
-            try:  # the lean path: every argument an array of a compiled signature
-                n = len(args)  # (a tuple display is cheaper than map() for few arguments)
-                if n == 2:
-                    key = (args[0].shape, args[1].shape)
-                elif n == 1:
-                    key = (args[0].shape,)
-                elif n == 3:
-                    key = (args[0].shape, args[1].shape, args[2].shape)
+            fast = self._fast  # (a pytree call skips the lean path: its AttributeError costs 2 µs)
+            if fast:
+                try:  # the lean path: every argument an array of a compiled signature
+                    n = len(args)  # (a tuple display is cheaper than map() for few arguments)
+                    if n == 2:
+                        key = (args[0].shape, args[1].shape)
+                    elif n == 1:
+                        key = (args[0].shape,)
+                    elif n == 3:
+                        key = (args[0].shape, args[1].shape, args[2].shape)
+                    else:
+                        key = tuple(map(_SHAPE, args))
+                    entry = fast[key]
+                    out = entry.call(*args)
+                except _FAST_MISS:
+                    pass
                 else:
-                    key = tuple(map(_SHAPE, args))
-                entry = self._fast[key]
-                out = entry.call(*args)
-            except _FAST_MISS:
-                pass
-            else:
+                    return out if entry.unpack is None else entry.unpack(out)
+            for flatten, size, table in self._flat.values():
+                leaves = flatten(args)
+                if leaves is None:
+                    continue  # another structure
+                try:
+                    entry = table[tuple(map(size, leaves))]
+                    out = entry.call(*leaves)
+                except _FAST_MISS:
+                    break
                 return out if entry.unpack is None else entry.unpack(out)
             if self._tree:
                 try:
@@ -458,7 +541,15 @@ class Jitted:
                     entry.fast.append((self._fast, tuple(a.shape for a in args)))
                 elif all(type(x) is np.ndarray for x in tree.leaves(args)):
                     lv, td = tree.flatten(args)
-                    entry.fast.append((self._tree, (td, tuple(x.shape for x in lv))))
+                    shapes = tuple(x.shape for x in lv)
+                    entry.fast.append((self._tree, (td, shapes)))
+                    flat = self._flat.get(td)
+                    if flat is None and len(self._flat) < 4:
+                        flat = _flattener(args, lv)
+                        if flat is not None:
+                            self._flat[td] = flat
+                    if flat is not None and (flat[1] is _SHAPE or all(x.ndim == 1 for x in lv)):
+                        entry.fast.append((flat[2], tuple(map(flat[1], lv))))
         self._last = entry
         return entry, leaves
 
