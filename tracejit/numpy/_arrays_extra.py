@@ -21,6 +21,7 @@ import numpy as np
 
 from ..ops import shape as sh
 from ._core import (
+    AxisError,
     broadcast_to,
     canon_axis,
     cast,
@@ -144,7 +145,9 @@ def delete(arr, obj, axis=None, *, assume_unique_indices=False):
     n = shape_of(a)[axis]
     pre = (slice(None),) * axis
     if isinstance(obj, (int, np.integer)) and not isinstance(obj, (bool, np.bool_)):
-        i = canon_axis(obj, n)
+        if not -n <= obj < n:  # AxisError: an IndexError (as NumPy) and a ValueError (as JAX)
+            raise AxisError(f"delete: index {obj} is out of bounds for axis {axis} with size {n}")
+        i = int(obj) % n
         return concatenate(
             [getitem(a, pre + (slice(0, i),)), getitem(a, pre + (slice(i + 1, None),))], axis
         )

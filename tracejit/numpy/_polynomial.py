@@ -237,7 +237,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     c = c / reshape(scale, (order, 1))
     c = reshape(c, (order,)) if len(shape_of(rhs)) == 1 else c
     if full:
-        return c, resids, rank, s, np.asarray(rcond, dtype_of(x))
+        return c, resids, rank, s, np.asarray(rcond)  # a Python float, as JAX
     if not cov:
         return c
     from .linalg import inv

@@ -188,6 +188,8 @@ def put(a, ind, v, mode=None, *, inplace=True):
 
 
 def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
+    """arr with values written at `indices` along axis (the scatter that take_along_axis
+    gathers from); mode='clip' clamps out-of-range indices."""
     if inplace:
         raise ValueError(
             "tracejit.numpy.put_along_axis cannot modify arrays in-place (arrays are "
@@ -202,6 +204,9 @@ def put_along_axis(arr, indices, values, axis, inplace=True, *, mode=None):
             "put_along_axis arguments 'arr' and 'indices' must have same ndim. "
             f"Got arr.ndim={len(shape_of(a))} and indices.ndim={len(shape_of(idx))}."
         )
+    if mode == "clip":
+        n = shape_of(a)[axis]
+        idx = clip(idx, 0, n - 1)
     positions = take_along_axis(np.arange(math.prod(shape_of(a))).reshape(shape_of(a)), idx, axis)
     vals = broadcast_to(cast(_arr(values), dtype_of(a)), shape_of(idx))
     vals = broadcast_to(vals, shape_of(positions))
