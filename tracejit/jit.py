@@ -89,7 +89,7 @@ class Entry:
         self.call = None  # kernel with consts bound, set when ready
         self.lowered = None
         self.error: Exception | None = None
-        self.state = "new"  # new -> queued -> ready | failed
+        self.state = "new"  # new -> (pending ->) queued -> ready | failed
         self.done = threading.Event()
         self.fast: list = []  # (dict, key) pairs this entry joins when ready
 
@@ -132,7 +132,9 @@ class Entry:
 
     def start(self) -> None:
         """First run: generate the source now; reuse machine code compiled for the same
-        source, else compile it in the background (or here, if TRACEJIT_SYNC_COMPILE)."""
+        source, else compile it in the background once this run's result is computed (the
+        compiling thread would slow the interpreter down: it holds the GIL much of the
+        time), or here, if TRACEJIT_SYNC_COMPILE."""
         if _env("TRACEJIT_INTERPRET"):
             return
         self.state = "queued"
@@ -147,7 +149,7 @@ class Entry:
             return self._ready(kernel)
         if _env("TRACEJIT_SYNC_COMPILE"):
             return self.compile()
-        _enqueue(self)
+        self.state = "pending"  # enqueued by run() after the interpreter's result
 
     def run(self, args: list) -> list:
         """The outputs as a list: from machine code if ready, else from the interpreter."""
@@ -162,11 +164,15 @@ class Entry:
             return [out] if self.single else list(out)
         if self.state == "failed" and self.error is not None:
             _warn_failure(self)
-        return eval_ir(self.ir, list(args))
+        out = eval_ir(self.ir, list(args))
+        if self.state == "pending":
+            self.state = "queued"
+            _enqueue(self)
+        return out
 
     def wait(self) -> None:
         """Block until machine code is ready; raise if it cannot be."""
-        if self.state == "new":
+        if self.state in ("new", "pending"):
             self.state = "queued"
             self.compile()
         self.done.wait()
