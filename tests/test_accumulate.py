@@ -8,7 +8,7 @@ import tracejit as tj
 import tracejit.numpy as tnp
 from tracejit.trace import eval_ir
 from tracejit.transforms.accumulate import hoist_scan_accumulators
-from tracejit.transforms.simplify import simplify_ir
+from tracejit.transforms.simplify import simplify_bodies, simplify_ir
 
 
 def _scans(ir):
@@ -153,3 +153,28 @@ def test_stacked_outputs_are_computed_in_their_rows():
     h, (hs, _) = got
     h += 1.0  # the final carry is its own array
     close(hs[-1], want[1][0][-1])
+
+
+def test_an_invariant_matrix_read_across_its_rows_is_transposed_before_the_loop():
+    from tracejit.transforms.accumulate import transpose_invariant_matrices
+
+    def f(W, h0, xs):
+        def step(h, x):
+            h = tnp.tanh(h @ W.T + x)  # a vector times W transposed: strided reads of W
+            return h, h
+
+        return tj.lax.scan(step, h0, xs)
+
+    rng = np.random.default_rng(4)
+    W, h0, xs = rng.standard_normal((5, 5)), rng.standard_normal(5), rng.standard_normal((7, 5))
+    ir = simplify_bodies(tj.make_ir(f)(W, h0, xs))
+    out = transpose_invariant_matrices(ir)
+    names = [e.prim.name for e in out.eqns]
+    assert names.index("transpose") < names.index("scan")
+    (scan,) = _scans(out)
+    dot = next(e for e in scan.params["body"].eqns if e.prim.name == "dot_general")
+    assert dot.params["dimension_numbers"][0][1] == (0,)  # contracts the transposed rows
+    for g, w in zip(eval_ir(out, [W, h0, xs]), eval_ir(ir, [W, h0, xs]), strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+    got = tj.jit(f).compile(W, h0, xs)(W, h0, xs)
+    tj.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12), got, f(W, h0, xs))

@@ -23,7 +23,7 @@ from ..ops.dot import dot_general_p
 from ..ops.elementwise import add_p
 from ..ops.shape import reshape_p, transpose_p
 
-__all__ = ["hoist_scan_accumulators", "forward_scanned_views"]
+__all__ = ["hoist_scan_accumulators", "forward_scanned_views", "transpose_invariant_matrices"]
 
 # stacked factors kept up to this many elements per scan (beyond it the carry is cheaper
 # than the memory)
@@ -237,3 +237,80 @@ def _scanned(w: Var, xs_in: dict, defs: dict):
         if type(w) is not Var:
             return None
     return xs_in[w.id], shape
+
+
+def transpose_invariant_matrices(ir: IR) -> IR:
+    """A loop-invariant matrix that a scan body contracts on its last axis (x @ W.T, as the
+    backward pass of x @ W does) is transposed once before the loop: the product inside
+    then reads W's rows contiguously instead of striding across them every step."""
+    if not any(e.prim.name == "scan" for e in ir.eqns):
+        return ir
+    eqns: list[Eqn] = []
+    for eqn in ir.eqns:
+        eqns += _transpose_consts(eqn) if eqn.prim.name == "scan" else [eqn]
+    if len(eqns) == len(ir.eqns):
+        return ir
+    return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
+
+
+def _transpose_consts(eqn: Eqn) -> list[Eqn]:
+    p = eqn.params
+    body, nc = p["body"], p["num_consts"]
+    consts = {v.id: k for k, v in enumerate(body.invars[:nc])}
+    uses: dict[int, list] = {}
+    for e in body.eqns:
+        for a in e.inputs:
+            if type(a) is Var and a.id in consts:
+                uses.setdefault(a.id, []).append(e)
+    chosen = {}  # const index -> its body invar
+    for cid, es in uses.items():
+        c = body.invars[consts[cid]]
+        if c.aval.ndim != 2 or any(a is c for a in body.outs):
+            continue
+        if all(_reads_rows_across(e, c) for e in es):
+            chosen[consts[cid]] = c
+    if not chosen:
+        return [eqn]
+    new_in = {k: Var(c.aval.update(shape=c.aval.shape[::-1])) for k, c in chosen.items()}
+    body_eqns = []
+    for e in body.eqns:
+        if (
+            e.prim.name == "dot_general"
+            and type(e.inputs[1]) is Var
+            and e.inputs[1].id in {c.id for c in chosen.values()}
+        ):
+            k = consts[e.inputs[1].id]
+            (xc, _), batch = e.params["dimension_numbers"]
+            params = {**e.params, "dimension_numbers": ((xc, (0,)), batch)}
+            e = Eqn(e.prim, (e.inputs[0], new_in[k]), e.outs, params, e.src)
+        body_eqns.append(e)
+    order = sorted(chosen)
+    new_body = IR(
+        body.invars[:nc] + tuple(new_in[k] for k in order) + body.invars[nc:],
+        body.constvars,
+        body.consts,
+        tuple(body_eqns),
+        body.outs,
+    )
+    out, outer = [], []
+    for k in order:
+        w = eqn.inputs[k]
+        wt = Var(w.aval.update(shape=w.aval.shape[::-1]))
+        out.append(Eqn(transpose_p, (w,), (wt,), {"perm": (1, 0)}, eqn.src))
+        outer.append(wt)
+    ins = eqn.inputs[:nc] + tuple(outer) + eqn.inputs[nc:]
+    params = {**p, "body": dce(new_body), "num_consts": nc + len(order)}
+    return out + [Eqn(eqn.prim, ins, eqn.outs, params, eqn.src)]
+
+
+def _reads_rows_across(e: Eqn, c: Var) -> bool:
+    """e is a small product x @ c.T: c the right operand, contracted on its last axis, with
+    at most one row of x (a matrix-vector product, where BLAS's call overhead dominates)."""
+    if e.prim.name != "dot_general" or e.inputs[1] is not c or e.inputs[0] is c:
+        return False
+    (xc, yc), (xb, _) = e.params["dimension_numbers"]
+    if xb or tuple(yc) != (1,) or len(xc) != 1:
+        return False
+    x = e.inputs[0]
+    rows = x.aval.size // max(x.aval.shape[xc[0]], 1)
+    return rows <= 1

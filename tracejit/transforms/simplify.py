@@ -14,7 +14,11 @@ import numpy as np
 from ..ir import IR, Eqn, Lit, Var, dce
 from ..ops import elementwise as _ew
 from ..trace import Primitive
-from .accumulate import forward_scanned_views, hoist_scan_accumulators
+from .accumulate import (
+    forward_scanned_views,
+    hoist_scan_accumulators,
+    transpose_invariant_matrices,
+)
 
 __all__ = [
     "simplify_ir",
@@ -43,7 +47,8 @@ FOLD_MAX_SIZE = 64  # constant folding keeps results up to this many elements
 def simplify_ir(ir: IR) -> IR:
     """The same function with less work: calls inlined, constants folded, algebraic
     identities applied, common subexpressions shared, sums of products carried through
-    scans moved after them, dead code removed (to a fixed point).
+    scans moved after them, dead code removed (to a fixed point); loop-invariant matrices
+    read across their rows inside a scan transposed once before it.
     """
     ir = simplify_bodies(inline_calls(ir))
     for _ in range(4):
@@ -52,7 +57,7 @@ def simplify_ir(ir: IR) -> IR:
         ir = prune(cse(clean_algebra(fold_constants(ir))))
         if len(ir.eqns) == n:
             break
-    return ir
+    return transpose_invariant_matrices(ir)
 
 
 # ---------------------------------------------------------------------------
