@@ -6,7 +6,9 @@ benchmarks/results/latest.{json,md,png}; prints the markdown tables.
 Thread pools are limited to --threads (default 1) in every framework: on a small or
 shared machine, oversubscribed BLAS/OpenMP pools make timings swing by 10x. The limit is
 set through environment variables, so this module parses arguments before it imports
-NumPy or any framework (through the benchmarks modules imported in main()).
+NumPy or any framework (through the benchmarks modules imported in main()). XLA (JAX
+0.10) ignores its thread flags and runs large fusions on every core it may use, so the
+process (and the fresh first-call processes it starts) is also pinned to --threads cores.
 """
 
 import argparse
@@ -27,6 +29,9 @@ def limit_threads(n: int) -> None:
     xla = "--xla_cpu_multi_thread_eigen=false " if n == 1 else ""
     flags = f"{xla}intra_op_parallelism_threads={n}"
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + flags).strip()
+    if hasattr(os, "sched_setaffinity"):  # the only limit XLA's CPU runtime keeps
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, cores[:n])
 
 
 def _select(spec: list[str] | None, names, what: str) -> list[str]:

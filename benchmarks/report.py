@@ -77,6 +77,7 @@ def machine_info() -> dict:
         "cpu": _cpuinfo(),
         "logical_cores": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cores": os.cpu_count(),
         "memory_gb": mem_gb,
         "load_average": os.getloadavg(),
         "platform": platform.platform(),
@@ -244,7 +245,8 @@ def markdown(results: dict) -> str:
     parts = [
         "# tracejit benchmarks",
         "",
-        f"`{results['command']}` on {m['cpu']['model']} ({m['usable_cores']} cores, "
+        f"`{results['command']}` on {m['cpu']['model']} ({m.get('cores')} cores, "
+        f"{m['usable_cores']} used, "
         f"{m['memory_gb']} GB, load average {m['load_average'][0]:.2f} at start), "
         f"Python {m['python']}, {results['created']}. Threads per framework: "
         f"{results['settings']['threads'] or 'their defaults'}.",
