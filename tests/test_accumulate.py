@@ -178,3 +178,26 @@ def test_an_invariant_matrix_read_across_its_rows_is_transposed_before_the_loop(
         np.testing.assert_allclose(g, w, rtol=1e-13)
     got = tj.jit(f).compile(W, h0, xs)(W, h0, xs)
     tj.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12), got, f(W, h0, xs))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_stack_of_incoming_carries_is_the_stack_of_outgoing_ones_shifted(reverse):
+    from tracejit.transforms.accumulate import forward_scanned_views
+
+    def f(h0, xs):
+        def step(h, x):
+            new = tnp.sin(h) * x
+            return new, (new, h.reshape(1, -1))  # the next carry, and the one received
+
+        return tj.lax.scan(step, h0, xs, reverse=reverse)
+
+    rng = np.random.default_rng(5)
+    h0, xs = rng.standard_normal(3), rng.standard_normal((6, 3))
+    ir = tj.make_ir(f)(h0, xs)
+    out = forward_scanned_views(ir)
+    (scan,) = _scans(out)
+    assert len(scan.outs) == len(_scans(ir)[0].outs) - 1  # the incoming stack is derived
+    for g, w in zip(eval_ir(out, [h0, xs]), eval_ir(ir, [h0, xs]), strict=True):
+        np.testing.assert_array_equal(g, w)
+    got = tj.jit(f).compile(h0, xs)(h0, xs)
+    tj.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-13), got, f(h0, xs))

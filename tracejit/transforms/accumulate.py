@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..ir import IR, Eqn, Var, dce
 from ..ops.dot import dot_general_p
 from ..ops.elementwise import add_p
-from ..ops.shape import reshape_p, transpose_p
+from ..ops.shape import concatenate_p, reshape_p, slice_p, transpose_p
 
 __all__ = ["hoist_scan_accumulators", "forward_scanned_views", "transpose_invariant_matrices"]
 
@@ -174,7 +174,9 @@ def _hoist(eqn: Eqn) -> list[Eqn]:
 
 def forward_scanned_views(ir: IR) -> IR:
     """A scan output stacking each step's slice of a scanned input (or a reshape of it) is
-    that input, reshaped: the loop stops copying it (autodiff saves such residuals)."""
+    that input, reshaped; one stacking a carry as the step received it, when the carry's
+    next value is stacked too, is that stack shifted by one step behind the initial value.
+    The loop stops copying them (autodiff saves such residuals)."""
     if not any(e.prim.name == "scan" for e in ir.eqns):
         return ir
     eqns: list[Eqn] = []
@@ -192,15 +194,29 @@ def _forward_views(eqn: Eqn) -> list[Eqn]:
         return [eqn]
     defs = {o.id: e for e in body.eqns for o in e.outs}
     xs_in = {v.id: i for i, v in enumerate(body.invars[nc + nk :])}
-    views = {}  # ys index -> (xs index, step shape)
+    carry_in = {v.id: k for k, v in enumerate(body.invars[nc : nc + nk])}
+    ys_of = {}  # var id -> index of a ys output returning it
+    for m, y in enumerate(body.outs[nk:]):
+        if type(y) is Var:
+            ys_of.setdefault(y.id, m)
+    views, shifted = {}, {}  # ys index -> (xs index, step shape) | (carry, its ys, shape)
     for j, y in enumerate(body.outs[nk:]):
         if type(y) is Var:
             found = _scanned(y, xs_in, defs)
             if found is not None:
                 views[j] = found
-    if not views:
+                continue
+            found = _scanned(y, carry_in, defs)
+            if found is not None and length >= 1:
+                k, shape = found
+                nxt = body.outs[k]
+                m = ys_of.get(nxt.id) if type(nxt) is Var else None
+                if m is not None and m != j:
+                    shifted[j] = (k, m, shape)
+    shifted = {j: v for j, v in shifted.items() if v[1] not in shifted}
+    if not views and not shifted:
         return [eqn]
-    keep = [j for j in range(len(body.outs) - nk) if j not in views]
+    keep = [j for j in range(len(body.outs) - nk) if j not in views and j not in shifted]
     new_body = dce(
         IR(
             body.invars,
@@ -222,6 +238,24 @@ def _forward_views(eqn: Eqn) -> list[Eqn]:
     for j, (i, shape) in views.items():
         xs, ys = eqn.inputs[nc + nk + i], outs[nk + j]  # (an identity reshape folds away)
         out.append(Eqn(reshape_p, (xs,), (ys,), {"new_sizes": (length, *shape)}, eqn.src))
+    for j, (k, m, shape) in shifted.items():
+        init, stack = eqn.inputs[nc + k], outs[nk + m]
+        step = stack.aval.shape[1:]
+        first = Var(init.aval.update(shape=(1, *step)))
+        out.append(Eqn(reshape_p, (init,), (first,), {"new_sizes": (1, *step)}, eqn.src))
+        rest = Var(stack.aval.update(shape=(length - 1, *step)))
+        lo, hi = (1, length) if p["reverse"] else (0, length - 1)  # the steps that fed others
+        bounds = {
+            "start_indices": (lo, *(0 for _ in step)),
+            "limit_indices": (hi, *step),
+            "strides": None,
+        }
+        out.append(Eqn(slice_p, (stack,), (rest,), bounds, eqn.src))
+        whole = Var(stack.aval)
+        parts = (rest, first) if p["reverse"] else (first, rest)
+        out.append(Eqn(concatenate_p, parts, (whole,), {"dimension": 0}, eqn.src))
+        ys = outs[nk + j]
+        out.append(Eqn(reshape_p, (whole,), (ys,), {"new_sizes": (length, *shape)}, eqn.src))
     return out
 
 
