@@ -262,7 +262,8 @@ class _Gen:
         at the same points, the output is written into that buffer (no new array per
         iteration; see close()). `rows` pairs (k, row): output k is stacked into `row` (an
         expression for a view); a loop nest computing it writes there directly (its id
-        then joins `in_rows`), if the body returns it only there."""
+        then joins `in_rows`), if the body returns it only there, or there and as one
+        carry (which then views the row: the caller copies it after the loop)."""
         for v, a in zip(ir.invars, args, strict=True):
             if type(a) is Lit:
                 self._name(v)
@@ -281,14 +282,16 @@ class _Gen:
             if type(o) is Var and outs.count(o.id) == 1 and c.id not in outs and c.aval.ndim:
                 inplace[o.id] = c
         ins = {v.id for v in ir.invars}
+        carry_outs = [ir.outs[k].id for k, _ in carried if type(ir.outs[k]) is Var]
         stack = {
             ir.outs[k].id: row
             for k, row in rows
             if type(ir.outs[k]) is Var
-            and outs.count(ir.outs[k].id) == 1
+            and outs.count(ir.outs[k].id) == 1 + carry_outs.count(ir.outs[k].id)
+            and carry_outs.count(ir.outs[k].id) <= 1
             and ir.outs[k].id not in ins
             and ir.outs[k].aval.ndim
-        }
+        }  # (also the next carry: the loop's caller copies that carry once at the end)
         self.block(ir.eqns, ir.outs, inplace, stack)
         return list(ir.outs)
 

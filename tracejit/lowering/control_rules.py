@@ -96,6 +96,9 @@ def _scan(gen, eqn):
         gen.line(f"{gen.array(y)}[{it}] = {_text(gen, o, y if y.aval.ndim > 1 else o)}")
     _assign(gen, list(carry), outs[:ncar])
     gen.indent -= 1
+    for c, o in zip(carry, outs[:ncar], strict=True):
+        if type(o) is Var and o.id in gen.in_rows:  # the carry views a row of a stack
+            gen.line(f"{gen.array(c)} = {gen.array(c)}.copy()")
 
 
 def _while(gen, eqn):
