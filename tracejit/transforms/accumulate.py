@@ -35,12 +35,19 @@ _VIEWS = frozenset({"reshape", "squeeze", "expand_dims"})
 def hoist_scan_accumulators(ir: IR) -> IR:
     """The same function, with every scan-carried sum of products computed after its loop.
     (Nested bodies are handled by the caller, which simplifies every body first.)"""
-    if not any(e.prim.name == "scan" for e in ir.eqns):
-        return ir
+    return _rewrite_scans(ir, _hoist)
+
+
+def _rewrite_scans(ir: IR, rewrite) -> IR:
+    """ir with each scan equation replaced by `rewrite(eqn)` (a list of equations; [eqn]
+    when it leaves the loop as it is)."""
     eqns: list[Eqn] = []
+    changed = False
     for eqn in ir.eqns:
-        eqns += _hoist(eqn) if eqn.prim.name == "scan" else [eqn]
-    if len(eqns) == len(ir.eqns):
+        new = rewrite(eqn) if eqn.prim.name == "scan" else [eqn]
+        changed |= new != [eqn]
+        eqns += new
+    if not changed:
         return ir
     return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
 
@@ -177,14 +184,7 @@ def forward_scanned_views(ir: IR) -> IR:
     that input, reshaped; one stacking a carry as the step received it, when the carry's
     next value is stacked too, is that stack shifted by one step behind the initial value.
     The loop stops copying them (autodiff saves such residuals)."""
-    if not any(e.prim.name == "scan" for e in ir.eqns):
-        return ir
-    eqns: list[Eqn] = []
-    for eqn in ir.eqns:
-        eqns += _forward_views(eqn) if eqn.prim.name == "scan" else [eqn]
-    if len(eqns) == len(ir.eqns):
-        return ir
-    return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
+    return _rewrite_scans(ir, _forward_views)
 
 
 def _forward_views(eqn: Eqn) -> list[Eqn]:
@@ -277,14 +277,7 @@ def transpose_invariant_matrices(ir: IR) -> IR:
     """A loop-invariant matrix that a scan body contracts on its last axis (x @ W.T, as the
     backward pass of x @ W does) is transposed once before the loop: the product inside
     then reads W's rows contiguously instead of striding across them every step."""
-    if not any(e.prim.name == "scan" for e in ir.eqns):
-        return ir
-    eqns: list[Eqn] = []
-    for eqn in ir.eqns:
-        eqns += _transpose_consts(eqn) if eqn.prim.name == "scan" else [eqn]
-    if len(eqns) == len(ir.eqns):
-        return ir
-    return IR(ir.invars, ir.constvars, ir.consts, tuple(eqns), ir.outs)
+    return _rewrite_scans(ir, _transpose_consts)
 
 
 def _transpose_consts(eqn: Eqn) -> list[Eqn]:
