@@ -452,3 +452,17 @@ def test_generated_source_runs_with_numba_disabled(tmp_path):
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", TRACEJIT_CACHE_DIR=str(tmp_path), PYTHONPATH=root)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_one_column_products_lower_to_row_reductions():
+    """x @ v[:, None] (a column of static width 1, as autodiff's reshapes make) is a
+    reduction per row in the generated code, not a loop of one step, and keeps its value."""
+    rng = np.random.default_rng(7)
+    x, v = rng.standard_normal((6, 4)), rng.standard_normal(4)
+    for f, args in [
+        (lambda x, v: x @ tnp.reshape(v, (4, 1)), (x, v)),
+        (lambda x, v: x.T @ tnp.reshape(v, (6, 1)), (x, rng.standard_normal(6))),
+    ]:
+        jf = tj.jit(f)
+        assert "range(1)" not in jf.lower(*args).source
+        np.testing.assert_allclose(jf.compile(*args)(*args), f(*args), rtol=1e-13)
