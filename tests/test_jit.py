@@ -10,6 +10,7 @@ Compiled kernels go to a disk cache shared by the whole test session.
 import importlib
 import os
 import pkgutil
+import re
 import warnings
 
 import numpy as np
@@ -466,3 +467,49 @@ def test_one_column_products_lower_to_row_reductions():
         jf = tj.jit(f)
         assert "range(1)" not in jf.lower(*args).source
         np.testing.assert_allclose(jf.compile(*args)(*args), f(*args), rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int32, np.int8])
+def test_small_products_unrolled_over_k(dtype):
+    """Loop products add UNROLL rows of y per pass over an output row, any contracted
+    length (the source is one for all: a remainder loop takes what a pass leaves): same
+    values as NumPy, every dtype; the additions keep their order, so floats agree with a
+    sequential sum exactly."""
+    rng = np.random.default_rng(3)
+    for K in (1, 2, 3, 4, 5, 7, 8, 13):
+        x = (rng.standard_normal((3, K)) * 4).astype(dtype)
+        y = (rng.standard_normal((K, 5)) * 4).astype(dtype)
+        jf = tj.jit(lambda x, y: x @ y)
+        src = jf.lower(x, y).source
+        if K > 1:  # (K = 1 is simplified to a broadcast product)
+            assert re.search(r"for k\d+ in range\(0, d\d - 3, 4\):", src), src
+        got = jf.compile(x, y)(x, y)
+        assert got.dtype == (x @ y).dtype
+        if np.dtype(dtype).kind == "i":
+            np.testing.assert_array_equal(got, x @ y)
+        else:
+            seq = np.zeros((3, 5), dtype)
+            for k in range(K):
+                seq = seq + x[:, k : k + 1] * y[k]
+            np.testing.assert_array_equal(got, seq)
+
+
+def test_scan_output_reshaped_from_a_loop_nest_is_computed_in_its_row():
+    """A stacked output that is a reshape of an elementwise result: the result is
+    computed in the row of the stack (no copy of the row after it), values unchanged."""
+
+    def f(w, xs):
+        def step(h, x):
+            a = tnp.tanh(x * w + h)
+            return a, tnp.reshape(2.0 * a, (2, 3))
+
+        return tj.lax.scan(step, tnp.zeros(6), xs)
+
+    w, xs = np.linspace(-1, 1, 6), np.random.default_rng(1).standard_normal((5, 6))
+    jf = tj.jit(f)
+    src = jf.lower(w, xs).source
+    assert re.search(r"^\s+\w+ = \w+\[it\d+\]\.reshape\(\(d\d,\)\)$", src, re.M), src
+    assert not re.search(r"^\s+\w+\[it\d+\] = ", src, re.M), src
+    got, want = jf.compile(w, xs)(w, xs), f(w, xs)
+    for g_, w_ in zip(got, want, strict=True):
+        np.testing.assert_allclose(g_, w_, rtol=1e-15)

@@ -652,7 +652,9 @@ def test_results_are_numpy_on_numpy_inputs():
         assert type(out) in (np.ndarray,) or isinstance(out, np.generic)
 
 
-@pytest.mark.parametrize("name", ["fft", "sort_complex", "busday_count", "frompyfunc", "bitwise_count"])
+@pytest.mark.parametrize(
+    "name", ["fft", "sort_complex", "busday_count", "frompyfunc", "bitwise_count"]
+)
 def test_missing_numpy_function_raises(name):
     with pytest.raises(NotImplementedError, match=f"tracejit.numpy.{name} is not implemented"):
         getattr(tnp, name)

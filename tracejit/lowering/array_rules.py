@@ -154,9 +154,12 @@ def _dot_small(gen, eqn, x, y, xk, yk, out):
     oi = ([] if ones[0] else [i]) + ([] if ones[1] else [j])
     zero = render_lit(np.zeros((), dt))
     o = gen.array(out) if out.aval.ndim else gen.scalar(out)
-    xv, yv = _at(gen.array(x), xi), _at(gen.array(y), yi)
-    if dt != x.aval.dtype:  # preferred_element_type: compute in the output type
-        xv, yv = f"{np_dtype(dt)}({xv})", f"{np_dtype(dt)}({yv})"
+
+    def read(v, idx, kk):  # x or y at contraction index kk, in the output type
+        text = _at(gen.array(v), [kk if a == k else a for a in idx])
+        return text if dt == v.aval.dtype else f"{np_dtype(dt)}({text})"
+
+    xv, yv = read(x, xi, k), read(y, yi, k)
     gen.line("", gen.eqn_text(eqn))
     if out.aval.ndim == 0:  # vector · vector
         gen.line(f"{o} = {zero}")
@@ -176,13 +179,43 @@ def _dot_small(gen, eqn, x, y, xk, yk, out):
     else:
         gen.line(f"for {j} in range({n}):")
         gen.line(f"    {_at(o, oi)} = {zero}")
-        gen.line(f"for {k} in range({K}):")
-        gen.line(f"    {t} = {xv}")
-        gen.line(f"    for {j} in range({n}):")
-        gen.line(f"        {_at(o, oi)} = {cast(dt, f'{_at(o, oi)} + {t} * {yv}')}")
+        operands = lambda kk: (read(x, xi, kk), read(y, yi, kk))  # noqa: E731
+        _rank1_updates(gen, _at(o, oi), j, n, k, K, t, operands, dt)
     if not ones[0]:
         gen.indent -= 1
     gen.done(out)
+
+
+# rows of y added into a row of the output per pass of its inner loop: the output row is
+# loaded and stored once per UNROLL multiply-adds (measured: a 32x32 matrix-vector product,
+# 23.7 -> 14.4 us for 50 of them; 8 rows a pass, 15.2 us). Same order of additions.
+UNROLL = 4
+
+
+def _rank1_updates(gen, o, j, n, k, K, t, operands, dt):
+    """o (the output at row i, column j) += x[i, k] * y[k, j] for k in range(K), UNROLL
+    values of k per pass over j; operands(kk) is the text of (x, y) at k = kk."""
+
+    def update(ts, step):
+        acc = o
+        for m, tv in enumerate(ts):
+            acc = cast(dt, f"{acc} + {tv} * {operands(f'{k} + {step + m}' if step + m else k)[1]}")
+        gen.line(f"    for {j} in range({n}):")
+        gen.line(f"        {o} = {acc}")
+
+    rest = K
+    if not K.isdigit() or int(K) >= UNROLL:
+        ts = [f"{t}_{m}" for m in range(UNROLL)]
+        xs = [operands(f"{k} + {m}" if m else k)[0] for m in range(UNROLL)]
+        gen.line(f"for {k} in range(0, {K} - {UNROLL - 1}, {UNROLL}):")
+        gen.line("    " + "; ".join(f"{tv} = {xv}" for tv, xv in zip(ts, xs, strict=True)))
+        update(ts, 0)
+        if K.isdigit() and int(K) % UNROLL == 0:
+            return
+        rest = f"{int(K) - int(K) % UNROLL}, {K}" if K.isdigit() else f"{K} - {K} % {UNROLL}, {K}"
+    gen.line(f"for {k} in range({rest}):")
+    gen.line(f"    {t} = {operands(k)[0]}")
+    update([t], 0)
 
 
 def _dot_batched(gen, eqn, x, y, xk, yk, out):

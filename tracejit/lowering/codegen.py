@@ -292,8 +292,33 @@ class _Gen:
             and ir.outs[k].id not in ins
             and ir.outs[k].aval.ndim
         }  # (also the next carry: the loop's caller copies that carry once at the end)
+        views = self._row_sources(ir, stack, ins | set(outs) | {c.id for c in inplace.values()})
         self.block(ir.eqns, ir.outs, inplace, stack)
+        for oid, src in views.items():  # a reshaped view of a value computed in its row
+            if src in self.in_rows:
+                self.in_rows.add(oid)
         return list(ir.outs)
+
+    def _row_sources(self, ir: IR, stack: dict, taken: set) -> dict:
+        """Where a stacked output is a reshape of a value the body computes (and neither
+        takes in nor returns), that value is computed in the row, as a view of the row's
+        shape; returns {output id: the id of the value it views}."""
+        made = {e.outs[0].id: e for e in ir.eqns if len(e.outs) == 1}
+        views = {}
+        for oid, row in list(stack.items()):
+            e = made.get(oid)
+            shape = e.outs[0].aval.shape if e is not None else None  # the row's
+            while e is not None and e.prim.name in _VIEW_PRIMS:
+                src = e.inputs[0]
+                if type(src) is not Var or src.id in taken or src.id in stack:
+                    break
+                if not src.aval.ndim or None in src.aval.shape:
+                    break
+                same = src.aval.shape == shape
+                stack[src.id] = row if same else f"{row}.reshape({self.shape_text(src)})"
+                views[oid] = src.id
+                e = made.get(src.id)
+        return views
 
     def fresh_like(self, v: Var) -> Var:
         new = Var(v.aval)
@@ -545,6 +570,7 @@ class _Scope:
         return self._order[id(eqn)]
 
 
+_VIEW_PRIMS = ("reshape", "squeeze", "expand_dims")  # C-contiguous views, same elements
 PACK_MIN_OUTS = 4  # outputs returned as rows of one array: at least this many,
 PACK_MAX_SIZE = 1 << 14  # of one shape and dtype, at most this many elements in all
 
