@@ -56,12 +56,16 @@ def dot(a, b, out=None):
 
 
 def matmul(x1, x2, /):
-    """Matrix product with broadcast batch axes; 1-D operands get a unit axis, then lose it."""
+    """Matrix product with broadcast batch axes. A 1-D operand is contracted as it is (the
+    other's leading axes are free axes of the product), as NumPy's unit axis would be."""
     a, b = _promote(x1, x2)
     sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
         raise ValueError("matmul: Input operand does not have enough dimensions")
     a1, b1 = len(sa) == 1, len(sb) == 1
+    if (a1 or b1) and sa[-1] == sb[0 if b1 else -2]:  # as JAX: a vector contracts directly
+        ca, cb = (0,) if a1 else (len(sa) - 1,), (0,) if b1 else (len(sb) - 2,)
+        return _dot_general(a, b, ((ca, cb), ((), ())))
     if a1:
         a, sa = sh.reshape(a, new_sizes=(1,) + sa), (1,) + sa
     if b1:
