@@ -258,3 +258,60 @@ def test_checkpointed_scan_matches_scan_and_stores_fewer_residuals():
         return sum(v.aval.size for v in primal.outs[len(primal.outs) - n_res :])
 
     assert residual_bytes(remat) < residual_bytes(plain) / 2
+
+
+# --- dead code inside control flow -------------------------------------------------
+
+
+def _only_eqn(ir, name):
+    (eqn,) = [e for e in ir.eqns if e.prim.name == name]
+    return eqn
+
+
+def test_scan_computes_only_what_is_used():
+    """Unused stacked outputs, a carry nothing live reads, and the xs and consts only
+    they needed leave the scan (ir.dce through scan's dce rule); a carry that a live
+    one reads stays. Values and gradients are unchanged."""
+
+    def f(w, v, xs, zs):
+        def step(c, xz):
+            x, z = xz
+            a, b, n = c
+            return (a * w + b, b + x, n + z * v), (a * 2.0, tnp.sin(z), n)
+
+        (a, b, n), (ys, s, ns) = lax.scan(step, (0.0, 1.0, 0.0), (xs, zs))
+        return tnp.sum(ys)
+
+    args = (0.5, 3.0, np.linspace(0, 1, 5), np.linspace(1, 2, 5))
+    eqn = _only_eqn(tj.jit(f).lower(*args).ir, "scan")
+    p = eqn.params
+    assert (p["num_consts"], p["num_carry"], len(eqn.outs)) == (1, 2, 3)  # w; a, b; ys
+    assert len(eqn.inputs) == 1 + 2 + 1  # zs, v and n's carry are gone
+    assert [o.aval.shape for o in eqn.outs] == [(), (), (5,)]
+    close(tj.jit(f)(*args), f(*args), 1e-14)
+    gw = tj.grad(f)(*args)
+    close(tj.jit(tj.grad(f))(*args), gw, 1e-14)
+    close(gw, fd_grad(lambda w: f(w, *args[1:]), args[0]))
+
+
+def test_scan_without_used_xs_keeps_its_length():
+    def f(c0, xs):
+        (c, _), ys = lax.scan(lambda c, x: ((c[0] * 1.5, c[1] + x), c[0]), (c0, 0.0), xs)
+        return ys
+
+    eqn = _only_eqn(tj.jit(f).lower(2.0, np.arange(4.0)).ir, "scan")
+    assert eqn.params["length"] == 4 and len(eqn.inputs) == 1  # only the init of c[0]
+    close(tj.jit(f)(2.0, np.arange(4.0)), 2.0 * 1.5 ** np.arange(4))
+
+
+def test_cond_computes_only_what_is_used():
+    def f(p, x, y):
+        a, b = lax.cond(p, lambda x, y: (x * 2.0, tnp.exp(y)), lambda x, y: (x - 1.0, y), x, y)
+        return a
+
+    eqn = _only_eqn(tj.jit(f).lower(True, 3.0, 4.0).ir, "cond")
+    assert len(eqn.outs) == 1 and len(eqn.inputs) == 2  # index and x
+    assert all(len(b.outs) == 1 and len(b.invars) == 1 for b in eqn.params["branches"])
+    for p in (True, False):
+        close(tj.jit(f)(p, 3.0, 4.0), f(p, 3.0, 4.0), 1e-15)
+        close(tj.jit(tj.grad(f, 1))(p, 3.0, 4.0), 2.0 if p else 1.0, 1e-15)

@@ -241,16 +241,26 @@ def check_ir(ir: IR) -> None:
 
 
 def dce(ir: IR) -> IR:
-    """Drop equations whose outputs are never used (all primitives are pure)."""
+    """Drop equations whose outputs are never used (all primitives are pure); a primitive
+    holding sub-programs with a `dce` rule also drops the outputs no one uses and the
+    inputs its remaining outputs do not need (a scan's unused stacked outputs, say)."""
     live = {a.id for a in ir.outs if isinstance(a, Var)}
-    kept = []
+    kept, changed = [], False
     for eqn in reversed(ir.eqns):
-        if any(v.id in live for v in eqn.outs):
-            kept.append(eqn)
-            live.update(a.id for a in eqn.inputs if isinstance(a, Var))
-    kept.reverse()
-    if len(kept) == len(ir.eqns):
+        used = [v.id in live for v in eqn.outs]
+        if not any(used):
+            changed = True
+            continue
+        rule = getattr(eqn.prim, "dce", None)
+        if rule is not None:
+            new = rule(eqn, used)
+            changed |= new is not eqn
+            eqn = new
+        kept.append(eqn)
+        live.update(a.id for a in eqn.inputs if isinstance(a, Var))
+    if not changed:
         return ir
+    kept.reverse()
     return IR(ir.invars, ir.constvars, ir.consts, tuple(kept), ir.outs)
 
 

@@ -85,6 +85,9 @@ class Primitive:
     lower: the lowering rule (see tracejit/lowering).
     partial_eval(eqn, unknown_mask) -> (known eqns, unknown eqns): for primitives holding
       sub-programs, which split themselves between the primal and the linear IR.
+    dce(eqn, used) -> eqn: for primitives holding sub-programs, the equation computing
+      only the outputs marked in `used` (a subset of eqn.outs), reading only the inputs
+      that those need (see ir.dce).
     """
 
     __slots__ = (
@@ -96,6 +99,7 @@ class Primitive:
         "vmap",
         "lower",
         "partial_eval",
+        "dce",
         "multiple_results",
         "doc",
     )
@@ -111,6 +115,7 @@ class Primitive:
         vmap=None,
         lower=None,
         partial_eval=None,
+        dce=None,
         multiple_results: bool = False,
         doc: str | None = None,
     ):
@@ -122,6 +127,7 @@ class Primitive:
         self.vmap = vmap
         self.lower = lower
         self.partial_eval = partial_eval
+        self.dce = dce
         self.multiple_results = multiple_results
         self.doc = doc
         if name in PRIMITIVES:

@@ -47,6 +47,26 @@ def _groups(seq, *sizes):
     return out
 
 
+def _reads(ir: IR) -> set:
+    """Ids of the variables an IR reads (in its equations or as outputs)."""
+    ids = {a.id for e in ir.eqns for a in e.inputs if type(a) is Var}
+    return ids | {a.id for a in ir.outs if type(a) is Var}
+
+
+def _only(ir: IR, keep_outs, keep_ins=None) -> IR:
+    """ir computing only the outputs in keep_outs (dead code dropped), taking only the
+    inputs in keep_ins (those it no longer reads)."""
+    from ..ir import dce
+
+    outs = tuple(o for o, k in zip(ir.outs, keep_outs, strict=True) if k)
+    ins = ir.invars if keep_ins is None else tuple(v for v, k in zip(ir.invars, keep_ins) if k)
+    return dce(IR(ins, ir.constvars, ir.consts, ir.eqns, outs))
+
+
+def _pick(seq, keep) -> tuple:
+    return tuple(a for a, k in zip(seq, keep, strict=True) if k)
+
+
 def _batched_aval(aval: ShapedArray, size: int) -> ShapedArray:
     return aval.update(shape=(size,) + aval.shape)
 
@@ -205,6 +225,18 @@ def _cond_vmap(args, dims, *, branches):
     return outs, [0] * n_out
 
 
+def _cond_dce(eqn: Eqn, used):
+    """Unused outputs leave every branch; operands no branch then reads leave the cond."""
+    branches = [_only(b, used) for b in eqn.params["branches"]]
+    read = set().union(*(_reads(b) for b in branches))
+    keep = [any(b.invars[k].id in read for b in branches) for k in range(len(eqn.inputs) - 1)]
+    if all(used) and all(keep):
+        return eqn
+    branches = tuple(_only(b, [True] * len(b.outs), keep) for b in branches)
+    ins = (eqn.inputs[0],) + _pick(eqn.inputs[1:], keep)
+    return Eqn(eqn.prim, ins, _pick(eqn.outs, used), dict(eqn.params, branches=branches), eqn.src)
+
+
 cond_p = Primitive(
     "cond",
     impl=_cond_impl,
@@ -213,6 +245,7 @@ cond_p = Primitive(
     transpose=_cond_transpose,
     vmap=_cond_vmap,
     partial_eval=_cond_partial_eval,
+    dce=_cond_dce,
     multiple_results=True,
     doc="cond(index, *ops; branches): branches[clamp(index)](*ops).",
 )
@@ -495,6 +528,36 @@ def _scan_vmap(args, dims, *, body, num_consts, num_carry, length, reverse):
     return list(res), [0 if b else None for b in cb] + [1] * n_y
 
 
+def _scan_dce(eqn: Eqn, used):
+    """Stacked outputs no one uses are not computed; a carry goes when neither the caller
+    nor a kept part of the body reads it; consts and xs the body no longer reads go."""
+    p = eqn.params
+    body, nc, ncar = p["body"], p["num_consts"], p["num_carry"]
+    nx = len(eqn.inputs) - nc - ncar
+    used_y = list(used[ncar:])
+    carry_ids = [v.id for v in body.invars[nc : nc + ncar]]
+
+    def step(live):
+        read = _reads(_only(body, list(live) + used_y))
+        return [i in read for i in carry_ids]
+
+    live = _fixed_point(step, used[:ncar])
+    read = _reads(_only(body, live + used_y))
+    keep = [v.id in read for v in body.invars[:nc]] + live
+    keep += [v.id in read for v in body.invars[nc + ncar :]]
+    length = p["length"]
+    if length is None and nx and not any(keep[nc + ncar :]):
+        length = eqn.inputs[-1].aval.shape[0]
+        if length is None:  # a run-time length is read off the xs: keep one
+            keep[-1] = True
+    if all(keep) and all(live + used_y):
+        return eqn
+    new_body = _only(body, live + used_y, keep)
+    params = dict(p, body=new_body, num_consts=sum(keep[:nc]), num_carry=sum(live), length=length)
+    outs = _pick(eqn.outs, live + used_y)
+    return Eqn(eqn.prim, _pick(eqn.inputs, keep), outs, params, eqn.src)
+
+
 scan_p = Primitive(
     "scan",
     impl=_scan_impl,
@@ -503,6 +566,7 @@ scan_p = Primitive(
     transpose=_scan_transpose,
     vmap=_scan_vmap,
     partial_eval=_scan_partial_eval,
+    dce=_scan_dce,
     multiple_results=True,
     doc="scan(*consts, *init, *xs; body, ...): a loop carrying state, stacking outputs.",
 )
