@@ -57,7 +57,7 @@ def simplify_ir(ir: IR) -> IR:
         ir = prune(cse(clean_algebra(fold_constants(ir))))
         if len(ir.eqns) == n:
             break
-    return transpose_invariant_matrices(ir)
+    return prune(transpose_invariant_matrices(ir))
 
 
 # ---------------------------------------------------------------------------
