@@ -301,7 +301,8 @@ def test_scan_without_used_xs_keeps_its_length():
 
     eqn = _only_eqn(tj.jit(f).lower(2.0, np.arange(4.0)).ir, "scan")
     assert eqn.params["length"] == 4 and len(eqn.inputs) == 1  # only the init of c[0]
-    close(tj.jit(f)(2.0, np.arange(4.0)), 2.0 * 1.5 ** np.arange(4))
+    compiled = tj.jit(f).compile(2.0, np.arange(4.0))  # machine code: a loop without xs
+    close(compiled(2.0, np.arange(4.0)), 2.0 * 1.5 ** np.arange(4))
 
 
 def test_cond_computes_only_what_is_used():
@@ -315,3 +316,21 @@ def test_cond_computes_only_what_is_used():
     for p in (True, False):
         close(tj.jit(f)(p, 3.0, 4.0), f(p, 3.0, 4.0), 1e-15)
         close(tj.jit(tj.grad(f, 1))(p, 3.0, 4.0), 2.0 if p else 1.0, 1e-15)
+
+
+def test_while_loop_computes_only_what_is_used():
+    """A carry that neither the result, the condition nor a live carry reads leaves the
+    loop, with the const only it used; a carry the condition reads stays."""
+
+    def f(x, s):
+        def body(c):
+            i, a, junk = c
+            return i + 1, a * x, junk + tnp.sin(s * a)
+
+        i, a, junk = lax.while_loop(lambda c: c[0] < 5, body, (0, 1.0, 0.0))
+        return a
+
+    eqn = _only_eqn(tj.jit(f).lower(1.5, 2.0).ir, "while")
+    assert len(eqn.outs) == 2 and eqn.params["body_nconsts"] == 1  # i, a; x
+    close(tj.jit(f)(1.5, 2.0), 1.5**5, 1e-14)
+    close(tj.jit(tj.grad(f))(1.5, 2.0), 5 * 1.5**4, 1e-13)

@@ -838,6 +838,36 @@ def _while_vmap(args, dims, *, cond_ir, body_ir, cond_nconsts, body_nconsts):
     return list(res), [0] * len(carry)
 
 
+def _while_dce(eqn: Eqn, used):
+    """A carry goes when neither the caller, the condition nor a kept part of the body
+    reads it; consts that the condition or the kept body no longer read go."""
+    p = eqn.params
+    cond, body, cc, bc = p["cond_ir"], p["body_ir"], p["cond_nconsts"], p["body_nconsts"]
+    in_cond = _reads(cond)
+    cond_carry = [v.id in in_cond for v in cond.invars[cc:]]
+
+    def step(live):
+        read = _reads(_only(body, live))
+        return [v.id in read for v in body.invars[bc:]]
+
+    live = _fixed_point(step, [u or c for u, c in zip(used, cond_carry, strict=True)])
+    read = _reads(_only(body, live))
+    keep_c = [v.id in in_cond for v in cond.invars[:cc]] + live
+    keep_b = [v.id in read for v in body.invars[:bc]] + live
+    if all(keep_c) and all(keep_b):
+        return eqn
+    params = dict(
+        p,
+        cond_ir=_only(cond, [True], keep_c),
+        body_ir=_only(body, live, keep_b),
+        cond_nconsts=sum(keep_c[:cc]),
+        body_nconsts=sum(keep_b[:bc]),
+    )
+    cci, bci, init = _groups(eqn.inputs, cc, bc)
+    ins = _pick(cci, keep_c[:cc]) + _pick(bci, keep_b[:bc]) + _pick(init, live)
+    return Eqn(eqn.prim, ins, _pick(eqn.outs, live), params, eqn.src)
+
+
 while_p = Primitive(
     "while",
     impl=_while_impl,
@@ -845,6 +875,7 @@ while_p = Primitive(
     jvp=_while_jvp,
     vmap=_while_vmap,
     partial_eval=_while_partial_eval,
+    dce=_while_dce,
     multiple_results=True,
     doc="while(*cond_consts, *body_consts, *init): iterate body while cond holds.",
 )
