@@ -202,3 +202,43 @@ def test_a_stack_of_incoming_carries_is_the_stack_of_outgoing_ones_shifted(rever
         np.testing.assert_array_equal(g, w)
     got = tj.jit(f).compile(h0, xs)(h0, xs)
     tj.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-13), got, f(h0, xs))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("side", ["x @ W", "W @ x", "X_t @ W"])
+def test_products_of_scanned_inputs_with_invariants_are_batched_before_the_loop(side, reverse):
+    from tracejit.transforms.accumulate import batch_scanned_products
+
+    rng = np.random.default_rng(6)
+    W = rng.standard_normal((4, 4))
+    xs = rng.standard_normal((5, 2, 4) if side == "X_t @ W" else (5, 4))
+
+    def f(W, xs):
+        def step(h, x):
+            p = W @ x if side == "W @ x" else x @ W
+            h = tnp.tanh(p + 0.5 * h)  # the product needs no carry
+            return h, tnp.sum(h)
+
+        h0 = tnp.zeros(xs.shape[1:])
+        return tj.lax.scan(step, h0, xs, reverse=reverse)
+
+    ir = simplify_bodies(tj.make_ir(f)(W, xs))
+    out = batch_scanned_products(ir)
+    names = [e.prim.name for e in out.eqns]
+    assert names.index("dot_general") < names.index("scan")
+    (scan,) = _scans(out)
+    assert "dot_general" not in [e.prim.name for e in scan.params["body"].eqns]
+    for g, w in zip(eval_ir(out, [W, xs]), eval_ir(ir, [W, xs]), strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-13)
+    got = tj.jit(f).compile(W, xs)(W, xs)
+    tj.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12), got, f(W, xs))
+
+
+def test_a_product_needing_the_carry_stays_in_the_loop():
+    from tracejit.transforms.accumulate import batch_scanned_products
+
+    def f(W, xs):
+        return tj.lax.scan(lambda h, x: (tnp.tanh((x * h) @ W), h), tnp.ones(3), xs)
+
+    ir = simplify_bodies(tj.make_ir(f)(np.eye(3), np.ones((4, 3))))
+    assert batch_scanned_products(ir) is ir

@@ -23,7 +23,12 @@ from ..ops.dot import dot_general_p
 from ..ops.elementwise import add_p
 from ..ops.shape import concatenate_p, reshape_p, slice_p, transpose_p
 
-__all__ = ["hoist_scan_accumulators", "forward_scanned_views", "transpose_invariant_matrices"]
+__all__ = [
+    "hoist_scan_accumulators",
+    "forward_scanned_views",
+    "transpose_invariant_matrices",
+    "batch_scanned_products",
+]
 
 # stacked factors kept up to this many elements per scan (beyond it the carry is cheaper
 # than the memory)
@@ -341,3 +346,66 @@ def _reads_rows_across(e: Eqn, c: Var) -> bool:
     x = e.inputs[0]
     rows = x.aval.size // max(x.aval.shape[xc[0]], 1)
     return rows <= 1
+
+
+def batch_scanned_products(ir: IR) -> IR:
+    """A product of each step's slice of a scanned input with a loop-invariant operand
+    (x_t @ W, the input projection of a recurrent layer) is computed for every step at
+    once before the loop, as one matrix product (X @ W); the loop reads its rows."""
+    return _rewrite_scans(ir, _batch_products)
+
+
+def _batch_products(eqn: Eqn) -> list[Eqn]:
+    p = eqn.params
+    body, nc, nk, length = p["body"], p["num_consts"], p["num_carry"], p["length"]
+    if length is None:
+        return [eqn]
+    consts = {v.id: k for k, v in enumerate(body.invars[:nc])}
+    xs_in = {v.id: i for i, v in enumerate(body.invars[nc + nk :])}
+    outs = {a.id for a in body.outs if type(a) is Var}
+    before, new_xs, new_in, kept, budget = [], [], [], [], MAX_STACKED
+    for e in body.eqns:
+        side = _scanned_side(e, xs_in, consts)
+        y = e.outs[0]
+        if side is None or y.id in outs or length * y.aval.size > budget:
+            kept.append(e)
+            continue
+        budget -= length * y.aval.size
+        contract = e.params["dimension_numbers"][0]
+        xc, wc = contract[side], contract[1 - side]
+        x, w = e.inputs[side], e.inputs[1 - side]
+        xs, w = eqn.inputs[nc + nk + xs_in[x.id]], eqn.inputs[consts[w.id]]  # outside the loop
+        xc = tuple(a + 1 for a in xc)  # the step axis leads, a free axis of the product
+        dims = ((xc, wc), ((), ())) if side == 0 else ((wc, xc), ((), ()))
+        stacked = Var(y.aval.update(shape=(length, *y.aval.shape)))
+        params = {**e.params, "dimension_numbers": dims}
+        if side == 0:
+            before.append(Eqn(e.prim, (xs, w), (stacked,), params, e.src))
+        else:  # w's free axes come first: move the step axis to the front
+            nw = w.aval.ndim - len(wc)
+            raw = Var(y.aval.update(shape=(*y.aval.shape[:nw], length, *y.aval.shape[nw:])))
+            before.append(Eqn(e.prim, (w, xs), (raw,), params, e.src))
+            perm = (nw, *range(nw), *range(nw + 1, raw.aval.ndim))
+            before.append(Eqn(transpose_p, (raw,), (stacked,), {"perm": perm}, e.src))
+        new_xs.append(stacked)
+        new_in.append(y)  # the body reads the product's row as a new scanned input
+    if not before:
+        return [eqn]
+    new_body = IR(body.invars + tuple(new_in), body.constvars, body.consts, tuple(kept), body.outs)
+    loop = Eqn(eqn.prim, eqn.inputs + tuple(new_xs), eqn.outs, {**p, "body": new_body}, eqn.src)
+    return before + [loop]
+
+
+def _scanned_side(e: Eqn, xs_in: dict, consts: dict):
+    """0 or 1: the operand of a plain product e that is a scanned input's slice, when the
+    other is loop-invariant; else None."""
+    if e.prim.name != "dot_general" or e.params["dimension_numbers"][1][0]:
+        return None
+    a, b = e.inputs
+    if type(a) is not Var or type(b) is not Var:
+        return None
+    if a.id in xs_in and b.id in consts:
+        return 0
+    if b.id in xs_in and a.id in consts:
+        return 1
+    return None

@@ -15,6 +15,7 @@ from ..ir import IR, Eqn, Lit, Var, dce
 from ..ops import elementwise as _ew
 from ..trace import Primitive
 from .accumulate import (
+    batch_scanned_products,
     forward_scanned_views,
     hoist_scan_accumulators,
     transpose_invariant_matrices,
@@ -47,13 +48,14 @@ FOLD_MAX_SIZE = 64  # constant folding keeps results up to this many elements
 def simplify_ir(ir: IR) -> IR:
     """The same function with less work: calls inlined, constants folded, algebraic
     identities applied, common subexpressions shared, sums of products carried through
-    scans moved after them, dead code removed (to a fixed point); loop-invariant matrices
-    read across their rows inside a scan transposed once before it.
+    scans moved after them, products of scanned inputs with loop invariants batched before
+    them, dead code removed (to a fixed point); loop-invariant matrices read across their
+    rows inside a scan transposed once before it.
     """
     ir = simplify_bodies(inline_calls(ir))
     for _ in range(4):
         n = len(ir.eqns)
-        ir = forward_scanned_views(hoist_scan_accumulators(ir))
+        ir = batch_scanned_products(forward_scanned_views(hoist_scan_accumulators(ir)))
         ir = prune(cse(clean_algebra(fold_constants(ir))))
         if len(ir.eqns) == n:
             break
