@@ -196,26 +196,28 @@ def _rank1_updates(gen, o, j, n, k, K, t, operands, dt):
     """o (the output at row i, column j) += x[i, k] * y[k, j] for k in range(K), UNROLL
     values of k per pass over j; operands(kk) is the text of (x, y) at k = kk."""
 
-    def update(ts, step):
+    def at(m):  # (x, y) at k + m
+        return operands(f"{k} + {m}" if m else k)
+
+    def update(ts):  # the pass over j adding the rows k .. k + len(ts) - 1
         acc = o
         for m, tv in enumerate(ts):
-            acc = cast(dt, f"{acc} + {tv} * {operands(f'{k} + {step + m}' if step + m else k)[1]}")
+            acc = cast(dt, f"{acc} + {tv} * {at(m)[1]}")
         gen.line(f"    for {j} in range({n}):")
         gen.line(f"        {o} = {acc}")
 
     rest = K
     if not K.isdigit() or int(K) >= UNROLL:
         ts = [f"{t}_{m}" for m in range(UNROLL)]
-        xs = [operands(f"{k} + {m}" if m else k)[0] for m in range(UNROLL)]
         gen.line(f"for {k} in range(0, {K} - {UNROLL - 1}, {UNROLL}):")
-        gen.line("    " + "; ".join(f"{tv} = {xv}" for tv, xv in zip(ts, xs, strict=True)))
-        update(ts, 0)
+        gen.line("    " + "; ".join(f"{tv} = {at(m)[0]}" for m, tv in enumerate(ts)))
+        update(ts)
         if K.isdigit() and int(K) % UNROLL == 0:
             return
         rest = f"{int(K) - int(K) % UNROLL}, {K}" if K.isdigit() else f"{K} - {K} % {UNROLL}, {K}"
     gen.line(f"for {k} in range({rest}):")
-    gen.line(f"    {t} = {operands(k)[0]}")
-    update([t], 0)
+    gen.line(f"    {t} = {at(0)[0]}")
+    update([t])
 
 
 def _dot_batched(gen, eqn, x, y, xk, yk, out):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..ir import IR, Eqn, Lit, Var, _names, short_dtype
+from ..ops.shape import RESHAPES
 from .reductions import ARG_REDUCE, REDUCE, finish_acc, init_acc, update_acc
 from .rules import (
     REMAP,
@@ -308,7 +309,7 @@ class _Gen:
         for oid, row in list(stack.items()):
             e = made.get(oid)
             shape = e.outs[0].aval.shape if e is not None else None  # the row's
-            while e is not None and e.prim.name in _VIEW_PRIMS:
+            while e is not None and e.prim.name in RESHAPES:
                 src = e.inputs[0]
                 if type(src) is not Var or src.id in taken or src.id in stack:
                     break
@@ -570,7 +571,6 @@ class _Scope:
         return self._order[id(eqn)]
 
 
-_VIEW_PRIMS = ("reshape", "squeeze", "expand_dims")  # C-contiguous views, same elements
 PACK_MIN_OUTS = 4  # outputs returned as rows of one array: at least this many,
 PACK_MAX_SIZE = 1 << 14  # of one shape and dtype, at most this many elements in all
 

@@ -210,6 +210,10 @@ expand_dims_p = Primitive(
 )
 
 
+# the primitives that only re-read the same elements in another shape (a C-contiguous view)
+RESHAPES = frozenset({reshape_p.name, squeeze_p.name, expand_dims_p.name})
+
+
 def expand_dims(x, *, dimensions):
     dimensions = tuple(sorted(int(d) for d in dimensions))
     if not dimensions:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from ..ir import IR, Eqn, Var, dce
 from ..ops.dot import dot_general_p
 from ..ops.elementwise import add_p
-from ..ops.shape import concatenate_p, reshape_p, slice_p, transpose_p
+from ..ops.shape import RESHAPES, concatenate_p, reshape_p, slice_p, transpose_p
 
 __all__ = [
     "hoist_scan_accumulators",
@@ -33,8 +33,6 @@ __all__ = [
 # stacked factors kept up to this many elements per scan (beyond it the carry is cheaper
 # than the memory)
 MAX_STACKED = 1 << 22
-
-_VIEWS = frozenset({"reshape", "squeeze", "expand_dims"})
 
 
 def hoist_scan_accumulators(ir: IR) -> IR:
@@ -270,7 +268,7 @@ def _scanned(w: Var, xs_in: dict, defs: dict):
     shape = w.aval.shape
     while w.id not in xs_in:
         e = defs.get(w.id)
-        if e is None or e.prim.name not in _VIEWS:
+        if e is None or e.prim.name not in RESHAPES:
             return None
         w = e.inputs[0]
         if type(w) is not Var:
