@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import IR, Eqn, ShapedArray, Var
+from ..ir import IR, Eqn, ShapedArray, Var, dce
 from ..trace import Primitive, TraceError, eval_ir, trace_to_ir
 from .common import UndefinedPrimal, moveaxis_to, shape_error, shape_of
 
@@ -56,8 +56,6 @@ def _reads(ir: IR) -> set:
 def _only(ir: IR, keep_outs, keep_ins=None) -> IR:
     """ir computing only the outputs in keep_outs (dead code dropped), taking only the
     inputs in keep_ins (those it no longer reads)."""
-    from ..ir import dce
-
     outs = tuple(o for o, k in zip(ir.outs, keep_outs, strict=True) if k)
     ins = ir.invars if keep_ins is None else tuple(v for v, k in zip(ir.invars, keep_ins) if k)
     return dce(IR(ins, ir.constvars, ir.consts, ir.eqns, outs))
@@ -386,7 +384,6 @@ def _scan_partial_eval(eqn: Eqn, mask):
         known_b.eqns,
         known_b.outs[:n_known_out] + tuple(stacked_res),
     )
-    from ..ir import dce
 
     known_body = dce(known_body)
     ins_c, ins_car, ins_x = _groups(eqn.inputs, nc, ncar)
@@ -667,7 +664,6 @@ def _while_partial_eval(eqn: Eqn, mask):
         cond_ir.eqns,
         cond_ir.outs,
     )
-    from ..ir import dce
 
     k_body = dce(
         IR(
