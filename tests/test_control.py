@@ -334,3 +334,80 @@ def test_while_loop_computes_only_what_is_used():
     assert len(eqn.outs) == 2 and eqn.params["body_nconsts"] == 1  # i, a; x
     close(tj.jit(f)(1.5, 2.0), 1.5**5, 1e-14)
     close(tj.jit(tj.grad(f))(1.5, 2.0), 5 * 1.5**4, 1e-13)
+
+
+# --- JAX's API details: weak carries, index types, keywords, errors -------------------
+
+
+def test_python_number_carries_take_the_bodys_type():
+    """`acc = 0` accumulating floats (JAX: a weakly typed initial carry)."""
+    close(lax.fori_loop(0, 3, lambda i, c: c + 0.5, 0), 1.5, 0)
+    c, _ = lax.scan(lambda c, x: (c + x, x), 0, tnp.arange(3.0))
+    assert np.asarray(c).dtype == np.float64 and float(c) == 3.0
+    v = lax.while_loop(lambda v: v < 2.5, lambda v: v + 0.75, 0)
+    close(v, 3.0, 0)
+    with pytest.raises(TypeError, match="carry output must have equal types"):
+        lax.scan(lambda c, x: (c + x, x), np.int64(0), tnp.arange(3.0))  # a typed carry
+
+
+def test_fori_loop_index_has_the_bounds_type():
+    r = lax.fori_loop(np.int32(0), np.int32(4), lambda i, c: c + i, np.int32(0))
+    assert r.dtype == np.int32 and int(r) == 6
+    seen = []
+    lax.fori_loop(0, np.int16(2), lambda i, c: seen.append(i.dtype) or c, 0.0)
+    assert seen == [np.int16]  # a Python int bound takes the other's type
+    with pytest.raises(TypeError, match="must have equal types, got int16 and int32"):
+        lax.fori_loop(np.int16(0), np.int32(10), lambda i, c: c, 0)
+    close(lax.fori_loop(0, 4, lambda i, c: c + i, 0, unroll=2), 6, 0)
+    close(tj.jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0))(5), 10, 0)
+
+
+@pytest.mark.parametrize("n", [7, 6, 2, 0])
+def test_map_with_batch_size_is_map(n):
+    xs = {"a": np.arange(n * 2.0).reshape(n, 2), "b": np.arange(float(n))}
+
+    def f(d):
+        return tnp.sin(d["a"]).sum() * d["b"]
+
+    want = lax.map(f, xs)
+    close(lax.map(f, xs, batch_size=3), want, 1e-15)
+    g = tj.grad(lambda xs: lax.map(f, xs, batch_size=3).sum())(xs)
+    tj.tree.map(lambda a, b: close(a, b, 1e-14), g, tj.grad(lambda xs: lax.map(f, xs).sum())(xs))
+
+
+def test_cond_operand_keyword():
+    close(lax.cond(True, lambda x: x * 2, lambda x: x - 1, operand=3.0), 6.0, 0)
+    with pytest.raises(TypeError, match="no positional operands"):
+        lax.cond(True, lambda x: x, lambda x: x, 1.0, operand=2.0)
+
+
+@pytest.mark.parametrize(
+    "call, err, match",
+    [
+        (lambda: lax.switch(True, [lambda x: x, lambda x: -x], 1.0), TypeError, "Index type"),
+        (lambda: lax.switch(0, [], 1.0), ValueError, "Empty branch sequence"),
+        (lambda: lax.switch(np.zeros(2, int), [lambda x: x], 1.0), TypeError, "must be scalar"),
+        (lambda: lax.cond(1j, lambda x: x, lambda x: x, 1.0), TypeError, "Pred type"),
+        (lambda: lax.cond(np.ones(2), lambda x: x, lambda x: x, 1.0), TypeError, "scalar"),
+        (lambda: lax.cond(True, 1, lambda x: x, 1.0), TypeError, "callable"),
+        (lambda: lax.while_loop(lambda c: 3 - c, lambda c: c + 1, 0), TypeError, "boolean"),
+        (
+            lambda: lax.while_loop(lambda c: c < 3, lambda c: c + 0.5, np.int64(0)),
+            TypeError,
+            "identical",
+        ),
+        (lambda: lax.scan(42, 0, np.ones(3)), TypeError, "callable"),
+        (lambda: lax.scan(lambda c, x: (c, x), 0, np.ones(3), unroll=-1), ValueError, "unroll"),
+        (lambda: lax.scan(lambda c, x: (c, x), 0, 1.0), ValueError, "no leading axis"),
+        (lambda: lax.scan(lambda c, x: (c, x), 0, None), ValueError, "no values to scan"),
+        (lambda: lax.scan(lambda c, x: (c, x), 0, np.ones(3), length=4), ValueError, "disagrees"),
+        (
+            lambda: lax.scan(lambda c, x: (c, x), 0, (np.ones(3), np.ones(2))),
+            ValueError,
+            "different",
+        ),
+    ],
+)
+def test_control_flow_errors_read_as_jax(call, err, match):
+    with pytest.raises(err, match=match):
+        call()

@@ -513,3 +513,11 @@ def test_scan_output_reshaped_from_a_loop_nest_is_computed_in_its_row():
     got, want = jf.compile(w, xs)(w, xs), f(w, xs)
     for g_, w_ in zip(got, want, strict=True):
         np.testing.assert_allclose(g_, w_, rtol=1e-15)
+
+
+def test_floor_divide_differentiates_under_jit():
+    """x // y is piecewise constant: a zero derivative, also once it is inside jit's IR."""
+    f = lambda x: (x // 1.5) * x  # noqa: E731
+    for x in (2.5, -0.7):
+        assert tj.grad(tj.jit(f))(x) == tj.grad(f)(x) == np.floor_divide(x, 1.5)
+        assert tj.jvp(tj.jit(f), (x,), (1.0,))[1] == np.floor_divide(x, 1.5)

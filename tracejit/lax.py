@@ -66,6 +66,41 @@ def _close_over(irs_closures):
     return out, allc
 
 
+def _is_weak(x) -> bool:
+    """A bare Python number (JAX calls it weakly typed; bool never is)."""
+    return isinstance(x, (int, float, complex)) and not isinstance(x, (bool, np.generic))
+
+
+def _promote_weak(raw, leaves, out_avals):
+    """Initial carries given as bare Python numbers take the type the body returns for
+    them (as in JAX), so that `acc = 0` can accumulate floats; (leaves, changed)."""
+    new, changed = list(leaves), False
+    for k, (r, o) in enumerate(zip(raw, out_avals)):
+        if _is_weak(r) and o.shape == () and o.dtype != _aval(leaves[k]).dtype:
+            new[k] = np.asarray(r, np.result_type(o.dtype, r))
+            changed = True
+    return new, changed
+
+
+def _check_callable(what, *fns):
+    if not all(callable(f) for f in fns):
+        raise TypeError(f"lax.{what} argument should be callable.")
+
+
+_NO_OPERAND = object()  # cond(..., operand=x): JAX's older single-operand form
+
+
+def _operands(operands, operand):
+    if operand is _NO_OPERAND:
+        return operands
+    if operands:
+        raise TypeError(
+            "if 'operand' keyword is passed then no positional operands can be passed, got "
+            f"operand={operand!r} and positional operands {operands}"
+        )
+    return (operand,)
+
+
 def _check_same_tree(what, t1, t2):
     if t1 != t2:
         raise TypeError(f"{what}: the two structures differ: {t1} and {t2} (at {user_src()})")
@@ -74,10 +109,19 @@ def _check_same_tree(what, t1, t2):
 # ---------------------------------------------------------------------------
 
 
-def switch(index, branches: Sequence[Callable], *operands):
+def switch(index, branches: Sequence[Callable], *operands, operand=_NO_OPERAND):
     """branches[clamp(index)](*operands); every branch returns the same types."""
+    operands = _operands(operands, operand)
+    if not isinstance(branches, Sequence) or not all(callable(b) for b in branches):
+        raise TypeError("lax.switch: branches argument should be a sequence of callables.")
     if not branches:
-        raise ValueError("switch: needs at least one branch")
+        raise ValueError("Empty branch sequence")
+    if np.ndim(index) != 0:
+        raise TypeError(f"Branch index must be scalar, got {index} of shape {np.shape(index)}.")
+    if _aval(as_array(index)).dtype.kind not in "iu":
+        raise TypeError(
+            f"Index type must be an integer, got {index} as {_aval(as_array(index)).dtype}"
+        )
     leaves, in_tree = tree.flatten(tuple(operands))
     leaves = [as_array(x) for x in leaves]
     avals = [_aval(x) for x in leaves]
@@ -92,27 +136,28 @@ def switch(index, branches: Sequence[Callable], *operands):
                 f"{ir.out_avals} (at {user_src()}); make both return the same shapes and dtypes"
             )
     irs, closure = _close_over([(ir, cl) for ir, cl, _ in traced])
-    index = as_array(index)
-    if np.issubdtype(_aval(index).dtype, np.bool_):
-        index = convert_element_type(index, new_dtype=np.int32)
-    elif not np.issubdtype(_aval(index).dtype, np.integer):
-        raise TypeError(f"switch: the index must be an integer scalar, got {_aval(index)}")
-    else:
-        index = convert_element_type(index, new_dtype=np.int32)
+    index = convert_element_type(as_array(index), new_dtype=np.int32)
     outs = cond_p.bind(index, *closure, *leaves, branches=tuple(irs))
     return tree.unflatten(out_tree, list(outs))
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_NO_OPERAND):
     """true_fun(*operands) if pred else false_fun(*operands), staged as one primitive."""
+    operands = _operands(operands, operand)
+    _check_callable("cond: true_fun and false_fun arguments should be", true_fun, false_fun)
+    if pred is None:
+        raise TypeError("cond predicate is None")
+    if isinstance(pred, Sequence) or np.ndim(pred) != 0:
+        raise TypeError(f"Pred must be a scalar, got {pred} of shape {np.shape(pred)}.")
     p = as_array(pred)
-    if _aval(p).shape != ():
-        raise TypeError(f"cond: pred must be a scalar, got shape {_aval(p).shape}")
-    if not np.issubdtype(_aval(p).dtype, np.bool_):
+    kind = _aval(p).dtype.kind
+    if kind not in "biuf":
+        raise TypeError(f"Pred type must be either boolean or number, got {_aval(p).dtype}.")
+    if kind != "b":
         from .ops.elementwise import ne
 
         p = ne(p, np.zeros((), _aval(p).dtype))
-    return switch(p, (false_fun, true_fun), *operands)
+    return switch(convert_element_type(p, new_dtype=np.int32), (false_fun, true_fun), *operands)
 
 
 def _static_int(x):
@@ -132,24 +177,23 @@ def scan(
     reverse: bool = False,
     unroll: int = 1,
 ):
-    """Loop `carry, y = f(carry, x)` over the leading axis of xs; returns (carry, ys)."""
+    """Loop `carry, y = f(carry, x)` over the leading axis of xs; returns (carry, ys).
+    (`unroll` is accepted for JAX's signature: the loop is a native loop either way.)"""
+    if not callable(f):
+        raise TypeError("lax.scan: f argument should be a callable.")
+    if not isinstance(unroll, (bool, int, np.integer)) or unroll < 0:
+        raise ValueError("`unroll` must be a `bool` or a non-negative `int`.")
     x_leaves, x_tree = tree.flatten(xs)
     x_leaves = [as_array(x) for x in x_leaves]
-    lengths = {_aval(x).shape[0] for x in x_leaves if _aval(x).shape}
-    if any(_aval(x).shape == () for x in x_leaves):
-        raise ValueError("scan: every leaf of xs needs a leading axis to scan over")
-    if length is not None:
-        lengths.add(int(length))
-    if len(lengths) != 1:
+    flat = [x for x in x_leaves if not _aval(x).shape]
+    if flat:
         raise ValueError(
-            f"scan: inconsistent lengths {sorted(lengths)} for xs and length= (at {user_src()})"
-            if lengths
-            else "scan: pass xs with a leading axis, or length="
+            "scan got value with no leading axis to scan over: "
+            f"{', '.join(str(x) for x in flat)} (at {user_src()})"
         )
-    n = lengths.pop()
-    c_leaves, c_tree = tree.flatten(init)
-    c_leaves = [as_array(c) for c in c_leaves]
-    c_avals = [_aval(c) for c in c_leaves]
+    n = _scan_length([_aval(x).shape[0] for x in x_leaves], length)
+    c_raw, c_tree = tree.flatten(init)
+    c_leaves = [as_array(c) for c in c_raw]
     x_avals = [_aval(x).update(shape=_aval(x).shape[1:]) for x in x_leaves]
 
     def body(carry, x):
@@ -157,18 +201,25 @@ def scan(
         return new_carry, y
 
     in_tree = tree.structure((init, xs))
-    ir, closure, out_tree = _trace_body(body, in_tree, c_avals + x_avals, "scan body")
+    for _ in range(2):  # a second time if a Python-number carry took the body's type
+        c_avals = [_aval(c) for c in c_leaves]
+        ir, closure, out_tree = _trace_body(body, in_tree, c_avals + x_avals, "scan body")
+        c_leaves, changed = _promote_weak(c_raw, c_leaves, ir.out_avals[: len(c_leaves)])
+        if not changed:
+            break
     new_c_tree, y_tree = out_tree.children()
     if new_c_tree != c_tree:
         raise TypeError(
-            f"scan: the body returns a carry with structure {new_c_tree}, but the initial carry "
-            f"has {c_tree} (at {user_src()})"
+            "scanned function carry input and carry output must have the same pytree "
+            f"structure, but they differ: the body returns {new_c_tree} for the initial carry "
+            f"{c_tree} (at {user_src()})"
         )
     nc = len(c_leaves)
     if list(ir.out_avals[:nc]) != c_avals:
         raise TypeError(
-            f"scan: the body returns a carry of type {list(ir.out_avals[:nc])} but the initial "
-            f"carry is {c_avals}; the carry must keep its shape and dtype (at {user_src()})"
+            "scanned function carry input and carry output must have equal types, but they "
+            f"differ: the body returns {list(ir.out_avals[:nc])} for the initial carry "
+            f"{c_avals}; the carry must keep its shape and dtype (at {user_src()})"
         )
     outs = scan_p.bind(
         *closure,
@@ -185,31 +236,33 @@ def scan(
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     """Repeat `val = body_fun(val)` while `cond_fun(val)`; one primitive, any trip count."""
-    leaves, in_tree = tree.flatten(init_val)
-    leaves = [as_array(x) for x in leaves]
-    avals = [_aval(x) for x in leaves]
+    if not (callable(cond_fun) and callable(body_fun)):
+        raise TypeError("lax.while_loop: body_fun and cond_fun arguments should be callable.")
+    raw, in_tree = tree.flatten(init_val)
+    leaves = [as_array(x) for x in raw]
+    for _ in range(2):  # a second time if a Python-number carry took the body's type
+        avals = [_aval(x) for x in leaves]
+        b_ir, b_cl, b_tree = _trace_body(
+            lambda v: body_fun(v), tree.structure((init_val,)), avals, "while body"
+        )
+        leaves, changed = _promote_weak(raw, leaves, b_ir.out_avals)
+        if not changed:
+            break
     c_ir, c_cl, c_tree = _trace_body(
         lambda v: cond_fun(v), tree.structure((init_val,)), avals, "while cond"
     )
-    b_ir, b_cl, b_tree = _trace_body(
-        lambda v: body_fun(v), tree.structure((init_val,)), avals, "while body"
-    )
     if b_tree != in_tree or list(b_ir.out_avals) != avals:
         raise TypeError(
-            f"while_loop: body_fun returns {b_tree} of types {list(b_ir.out_avals)}, but the "
-            f"initial value is {in_tree} of types {avals}; they must match (at {user_src()})"
+            "body_fun output and input must have identical types: body_fun returns "
+            f"{b_tree} of types {list(b_ir.out_avals)}, but the initial value is {in_tree} of "
+            f"types {avals} (at {user_src()})"
         )
     pav = c_ir.out_avals
-    if len(pav) != 1 or pav[0].shape != ():
-        raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {pav}")
-    if pav[0].dtype != np.bool_:
-        from .ops.elementwise import ne
-
-        def as_bool(*a, ir=c_ir):
-            (p,) = eval_ir(ir, list(a))
-            return [ne(p, np.zeros((), pav[0].dtype))]
-
-        c_ir = trace_to_ir(as_bool, list(c_ir.in_avals))[0]
+    if len(pav) != 1 or pav[0].shape != () or pav[0].dtype != np.bool_:
+        raise TypeError(
+            f"cond_fun must return a boolean scalar, but got output type(s) {pav} "
+            f"(at {user_src()}); compare, e.g. `x > 0`"
+        )
     outs = while_p.bind(
         *c_cl,
         *b_cl,
@@ -222,31 +275,53 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     return tree.unflatten(in_tree, list(outs))
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val):
-    """`val = body_fun(i, val)` for i in [lower, upper). With static bounds it is a scan
-    (so reverse mode works); with traced bounds, a while_loop."""
+def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
+    """`val = body_fun(i, val)` for i in [lower, upper), i of the bounds' integer type.
+    With static bounds it is a scan (so reverse mode works); with traced bounds, a
+    while_loop. (`unroll` is accepted for JAX's signature: the loop is native either way.)"""
+    if not callable(body_fun):
+        raise TypeError("lax.fori_loop: body_fun argument should be callable.")
+    dt = _bounds_dtype(lower, upper)
     lo, hi = _static_int(lower), _static_int(upper)
     if lo is not None and hi is not None:
 
         def step(carry, _):
             i, val = carry
-            return (i + 1, body_fun(i, val)), None
+            return (i + dt.type(1), body_fun(i, val)), None
 
         (_, val), _ = scan(
-            step, (np.asarray(lo, np.int64), init_val), None, length=builtins.max(hi - lo, 0)
+            step, (np.asarray(lo, dt), init_val), None, length=builtins.max(hi - lo, 0)
         )
         return val
-    lower, upper = as_array(lower), as_array(upper)
+    if unroll not in (None, 1, False):
+        raise ValueError(
+            "Can only use `unroll` in `fori_loop` if the loop bounds are statically known."
+        )
+    lower = convert_element_type(as_array(lower), new_dtype=dt)
+    upper = convert_element_type(as_array(upper), new_dtype=dt)
 
     def cond_fun(c):
         return c[0] < upper
 
     def body(c):
-        return (c[0] + 1, body_fun(c[0], c[1]))
+        return (c[0] + dt.type(1), body_fun(c[0], c[1]))
 
-    dt = np.result_type(_aval(lower).dtype, _aval(upper).dtype)
-    _, val = while_loop(cond_fun, body, (convert_element_type(lower, new_dtype=dt), init_val))
+    _, val = while_loop(cond_fun, body, (lower, init_val))
     return val
+
+
+def _bounds_dtype(lower, upper) -> np.dtype:
+    """The loop index type: the bounds' own (a Python int takes the other's; two Python
+    ints, int64 as NumPy's default); bounds of two other types are an error, as in JAX."""
+    typed = [_aval(as_array(b)).dtype for b in (lower, upper) if not _is_weak(b)]
+    if any(t.kind not in "iu" for t in typed):
+        raise TypeError(f"fori_loop bounds must be integers, got {[t.name for t in typed]}")
+    if len(typed) == 2 and typed[0] != typed[1]:
+        raise TypeError(
+            "lower and upper arguments to fori_loop must have equal types, "
+            f"got {typed[0].name} and {typed[1].name}"
+        )
+    return typed[0] if typed else np.dtype(np.int64)
 
 
 def checkpointed_scan(
@@ -280,10 +355,52 @@ def checkpointed_scan(
     return carry, ys
 
 
-def map(f: Callable, xs):
-    """[f(x) for x in xs] along the leading axis, as a scan (sequential, low memory)."""
-    _, ys = scan(lambda c, x: (c, f(x)), (), xs)
-    return ys
+def map(f: Callable, xs, *, batch_size: int | None = None):
+    """[f(x) for x in xs] along the leading axis, as a scan (sequential, low memory); with
+    batch_size, a scan over batches of that many elements, each mapped by vmap (the
+    elements left over after the last whole batch, by one more vmap)."""
+    xs = tree.map(as_array, xs)
+    leaves = tree.leaves(xs)
+    n = _aval(leaves[0]).shape[0] if leaves else 0
+    if not batch_size or not n:
+        return scan(lambda c, x: (c, f(x)), (), xs)[1]
+    from .batching import vmap
+
+    b = int(batch_size)
+    whole, rest = divmod(n, b)
+    m = whole * b
+    parts = []
+    if whole:
+        batches = tree.map(lambda x: x[:m].reshape((whole, b) + tuple(x.shape[1:])), xs)
+        ys = scan(lambda c, xb: (c, vmap(f)(xb)), (), batches)[1]
+        parts.append(tree.map(lambda y: y.reshape((m,) + tuple(y.shape[2:])), ys))
+    if rest:
+        parts.append(vmap(f)(tree.map(lambda x: x[m:], xs)))
+    if len(parts) == 1:
+        return parts[0]
+    from . import numpy as tnp
+
+    return tree.map(lambda a, b: tnp.concatenate([a, b]), *parts)
+
+
+def _scan_length(lengths, length) -> int:
+    """The trip count of a scan over xs with these leading sizes (and length=, if given)."""
+    if length is not None:
+        n = int(length)
+        if any(k != n for k in lengths):
+            raise ValueError(
+                f"scan got `length` argument of {n} which disagrees with leading axis sizes "
+                f"{lengths}. (at {user_src()})"
+            )
+        return n
+    if not lengths:
+        raise ValueError("scan got no values to scan over and `length` not provided.")
+    if len(set(lengths)) > 1:
+        raise ValueError(
+            "scan got values with different leading axis sizes: "
+            f"{', '.join(str(k) for k in lengths)}. (at {user_src()})"
+        )
+    return lengths[0]
 
 
 def stop_gradient(x):

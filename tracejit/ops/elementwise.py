@@ -267,6 +267,10 @@ def div(x, y):
 # nonlinear binary arithmetic
 
 
+def _zero_jvp2(t, out, x, y):
+    return None
+
+
 def _errstate(fn):
     def impl(*args, **params):
         with np.errstate(all="ignore"):
@@ -276,7 +280,12 @@ def _errstate(fn):
     return impl
 
 
-floor_divide_p = _binary("floor_divide", _errstate(np.floor_divide), lower=None)
+floor_divide_p = _binary(
+    "floor_divide",
+    _errstate(np.floor_divide),
+    jvp=(_zero_jvp2, _zero_jvp2),  # piecewise constant, as floor: a zero derivative
+    lower=None,
+)
 
 
 def floor_divide(x, y):
