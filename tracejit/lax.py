@@ -147,7 +147,9 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands, operand=_NO_O
     _check_callable("cond: true_fun and false_fun arguments should be", true_fun, false_fun)
     if pred is None:
         raise TypeError("cond predicate is None")
-    if isinstance(pred, Sequence) or np.ndim(pred) != 0:
+    if isinstance(pred, Sequence):
+        raise TypeError(f"Pred must be a scalar, got {pred} of type {type(pred)}")
+    if np.ndim(pred) != 0:
         raise TypeError(f"Pred must be a scalar, got {pred} of shape {np.shape(pred)}.")
     p = as_array(pred)
     kind = _aval(p).dtype.kind
@@ -311,11 +313,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
 
 
 def _bounds_dtype(lower, upper) -> np.dtype:
-    """The loop index type: the bounds' own (a Python int takes the other's; two Python
+    """The loop index type: the bounds' own (a Python number takes the other's; two Python
     ints, int64 as NumPy's default); bounds of two other types are an error, as in JAX."""
     typed = [_aval(as_array(b)).dtype for b in (lower, upper) if not _is_weak(b)]
-    if any(t.kind not in "iu" for t in typed):
-        raise TypeError(f"fori_loop bounds must be integers, got {[t.name for t in typed]}")
     if len(typed) == 2 and typed[0] != typed[1]:
         raise TypeError(
             "lower and upper arguments to fori_loop must have equal types, "
