@@ -357,7 +357,9 @@ def _clip(i, n):
     return f"min(max({i}, 0), {n} - 1)"
 
 
-def _scatter(accumulate: bool):
+def _scatter(kind: str):
+    """kind: how an update meets the value already there ("set", "add", "mul", "min", "max")."""
+
     def rule(gen, eqn):
         x, ix, upd = eqn.inputs
         (out,) = eqn.outs
@@ -368,16 +370,23 @@ def _scatter(accumulate: bool):
         with _Loops(gen, gen.dims_of(upd)) as ui:
             at = _at(gen.array(ix), ui[axis : axis + k]) if k else gen.scalar(ix)
             oi = list(ui[:axis]) + [_clip(at, gen.dim(x, axis))] + list(ui[axis + k :])
-            _write(gen, o, oi, _at(gen.array(upd), ui), accumulate, out.aval.dtype)
+            _write(gen, o, oi, _at(gen.array(upd), ui), kind, out.aval.dtype)
         gen.done(out)
 
     return rule
 
 
-def _write(gen, o, idx, val, accumulate, dt):
+_COMBINE = {"add": "{0} + {1}", "mul": "{0} * {1}", "min": "min({0}, {1})", "max": "max({0}, {1})"}
+_COMBINE_BOOL = {"add": "({0} or {1})", "mul": "({0} and {1})"}
+
+
+def _write(gen, o, idx, val, kind, dt):
     target = _at(o, idx)
-    if accumulate:
-        val = f"({target} or {val})" if dt == np.bool_ else cast(dt, f"{target} + {val}")
+    if kind != "set":
+        if dt == np.bool_ and kind in _COMBINE_BOOL:
+            val = _COMBINE_BOOL[kind].format(target, val)
+        else:
+            val = cast(dt, _COMBINE[kind].format(target, val))
     gen.line(f"{target} = {val}")
 
 
@@ -390,7 +399,7 @@ def _scatter_add_along(gen, eqn):
     with _Loops(gen, gen.dims_of(ix)) as ui:
         oi = list(ui)
         oi[axis] = _clip(_at(gen.array(ix), ui), gen.dim(x, axis))
-        _write(gen, o, oi, _at(gen.array(upd), ui), True, out.aval.dtype)
+        _write(gen, o, oi, _at(gen.array(upd), ui), "add", out.aval.dtype)
     gen.done(out)
 
 
@@ -481,8 +490,11 @@ ARRAY = {
     "cummax": _cumulative(_cum_max),
     "cummin": _cumulative(_cum_min),
     "sort": _sort,
-    "scatter": _scatter(False),
-    "scatter_add": _scatter(True),
+    "scatter": _scatter("set"),
+    "scatter_add": _scatter("add"),
+    "scatter_mul": _scatter("mul"),
+    "scatter_min": _scatter("min"),
+    "scatter_max": _scatter("max"),
     "scatter_add_along": _scatter_add_along,
     "dynamic_update_slice": _dynamic_update_slice,
     "cholesky": _linalg(lambda eqn, a: f"kernels.cholesky({a[0]})"),

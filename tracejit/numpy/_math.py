@@ -406,12 +406,13 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):
     return out if (lo is not None or hi is not None) else _fresh(out)
 
 
-def where(condition, x=None, y=None, /):
-    """select with broadcasting and promotion; where(c) alone is nonzero(c)."""
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """select with broadcasting and promotion; where(c) alone is nonzero(c), with JAX's
+    size= and fill_value= for a static shape under jit."""
     if x is None and y is None:
         from ._indexing import nonzero
 
-        return nonzero(condition)
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
     dt = result_type(x, y)

@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     linalg,
     random,
     reduce,
+    scatter_combine,
     shape,
     sort,
     special,
