@@ -5,8 +5,9 @@
     _, params = init(tj.random.key(0), (-1, 2))
     loss = nn.binary_cross_entropy(apply(params, x), y)
 
-Activations follow jax.nn (names, arguments, values) except at kinks, where the
-derivative is tracejit's minimum-norm subgradient (relu'(0) = 0; see activations.py).
+Activations follow jax.nn (names, arguments, values, output dtypes, derivatives at
+kinks; see activations.py for the few differences), and `dot_product_attention` is
+jax.nn's, computed in one einsum per product (attention.py).
 `nn.initializers` follows jax.nn.initializers and `nn.stax` jax.example_libraries.stax;
 the layers are also importable from here.
 """
@@ -23,9 +24,12 @@ from .activations import (
     hard_tanh,
     identity,
     leaky_relu,
+    log1mexp,
     log_sigmoid,
     log_softmax,
+    logmeanexp,
     logsumexp,
+    mish,
     one_hot,
     relu,
     relu6,
@@ -35,10 +39,14 @@ from .activations import (
     soft_sign,
     softmax,
     softplus,
+    sparse_plus,
+    sparse_sigmoid,
+    squareplus,
     standardize,
     swish,
     tanh,
 )
+from .attention import dot_product_attention
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -96,6 +104,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "categorical_cross_entropy",
     "celu",
+    "dot_product_attention",
     "elementwise",
     "elu",
     "gelu",
@@ -108,10 +117,13 @@ __all__ = [
     "identity",
     "initializers",
     "leaky_relu",
+    "log1mexp",
     "log_sigmoid",
     "log_softmax",
+    "logmeanexp",
     "logsumexp",
     "mean_squared_error",
+    "mish",
     "one_hot",
     "parallel",
     "relu",
@@ -126,6 +138,9 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_with_integer_labels",
     "softplus",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "squareplus",
     "standardize",
     "stax",
     "swish",
