@@ -200,3 +200,54 @@ BINARY = [
 @pytest.mark.parametrize("f, x, y", BINARY, ids=lambda v: getattr(v, "__name__", ""))
 def test_check_grads_binary_numpy_functions(f, x, y):
     tj.check_grads(f, (x, y), order=2, modes=("fwd", "rev"))
+
+
+# ---------------------------------------------------------------------------
+# errors and checks with JAX's types (a JAX test's pytest.raises(TypeError) passes)
+
+
+def test_concretization_errors_are_type_errors_with_jax_names():
+    from tracejit import errors
+
+    cases = [
+        (lambda x: 1.0 if x > 0 else 2.0, errors.TracerBoolConversionError),
+        (lambda x: int(x), errors.TracerIntegerConversionError),
+        (lambda x: [1, 2][x], errors.TracerIntegerConversionError),
+        (lambda x: float(x), errors.ConcretizationTypeError),
+        (lambda x: np.asarray(x), errors.TracerArrayConversionError),
+    ]
+    for f, kind in cases:
+        with pytest.raises(kind, match="traced value") as e:
+            tj.jit(f)(np.int64(1))
+        assert isinstance(e.value, TypeError) and isinstance(e.value, tj.TraceError)
+    assert issubclass(errors.TracerBoolConversionError, tj.ConcretizationError)
+    assert errors.ConcretizationTypeError is tj.ConcretizationError
+    assert errors.UnexpectedTracerError is tj.TracerLeakError
+    assert issubclass(tj.TracerLeakError, TypeError)
+
+
+def test_unhashable_static_argument_is_a_value_error():
+    with pytest.raises(ValueError, match="Non-hashable static arguments"):
+        tj.jit(lambda x, y: x, static_argnums=1)(1.0, [1, 2])
+    with pytest.raises(ValueError, match="static argument 'y' of type dict"):
+        tj.jit(lambda x, y: x, static_argnames="y")(1.0, y={})
+    assert tj.jit(lambda x, y: x * y[0], static_argnums=1)(2.0, (3,)) == 6.0
+
+
+def test_duplicate_argnums_raise_as_in_jax():
+    f = lambda x, y: x * y  # noqa: E731
+    for transform in (tj.grad, tj.value_and_grad, tj.jacfwd, tj.jacrev, tj.hessian):
+        with pytest.raises(TypeError, match="more than once"):
+            transform(f, argnums=(0, 0))(2.0, 3.0)
+    with pytest.raises(TypeError, match="more than once"):
+        tj.grad(f, argnums=(0, -2))(2.0, 3.0)  # the same argument, counted from the end
+    assert tj.grad(f, argnums=(1, 0))(2.0, 3.0) == (2.0, 3.0)
+
+
+def test_check_grads_treats_nan_as_equal_to_nan():
+    from tracejit.test_util import check_grads
+
+    check_grads(tnp.sin, (float("nan"),), order=1)
+    check_grads(tnp.sin, (np.array([0.5, np.nan]),), order=2)
+    with pytest.raises(tj.testing.GradCheckError):  # a real mismatch still fails
+        check_grads(lambda x: tj.lax.stop_gradient(x) * x, (1.0,), order=1, nudge=False)

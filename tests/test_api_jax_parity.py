@@ -360,12 +360,13 @@ def test_jacobian_dtype_errors_and_integers():
         tj.jacrev(lambda x: x > 0)(np.arange(2.0))
     with pytest.raises(TypeError, match="jacrev requires real- or complex-valued inputs"):
         tj.jacrev(lambda x: x * 2)(np.arange(2))
-    # integer outputs (jacfwd) and inputs (jacrev, allow_int) get float0 blocks
+    # integer outputs (jacfwd) and inputs (jacrev, allow_int) get zero blocks of their own
+    # integer dtype, as JAX's (grad with allow_int still gives float0, tested above)
     j = tj.jacfwd(lambda x: (x * 2, x > 0))(np.arange(2.0))
-    assert j[0].shape == (2, 2) and j[1].dtype == FLOAT0 and j[1].shape == (2, 2)
+    assert j[0].shape == (2, 2) and j[1].dtype == np.bool_ and j[1].shape == (2, 2)
     jx, ji = tj.jacrev(lambda x, i: x * i, argnums=(0, 1), allow_int=True)(np.ones(2), 3)
     np.testing.assert_array_equal(jx, 3 * np.eye(2))
-    assert ji.dtype == FLOAT0 and ji.shape == (2,)
+    assert ji.dtype == np.int64 and ji.shape == (2,) and not ji.any()
 
 
 # ---------------------------------------------------------------------------
@@ -501,3 +502,15 @@ def test_python_control_flow_under_grad():
         return x
 
     np.testing.assert_allclose(tj.grad(newton_sqrt)(2.0), 0.5 / np.sqrt(2.0), rtol=1e-8)
+
+
+def test_jacobian_integer_blocks_match_jax():
+    jax, _ = jax_x64()
+    f = lambda x: (x**2, 3)  # noqa: E731
+    assert_trees_close(tj.jacfwd(f)(3.0), jax.jacfwd(f)(3.0))
+    g = lambda x: (x, x.astype(np.int64))  # noqa: E731
+    assert_trees_close(tj.jacfwd(g)(np.ones(3)), jax.jacfwd(g)(np.ones(3)))
+    h = lambda x: x * 2.0  # noqa: E731
+    for x in (np.arange(3), np.arange(3, dtype=np.int32)):
+        want = jax.jacrev(h, allow_int=True)(x)
+        assert_trees_close(tj.jacrev(h, allow_int=True)(x), want)

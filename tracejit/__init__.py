@@ -3,6 +3,7 @@
 from . import (
     debug,
     dtypes,
+    errors,
     lax,
     nn,
     numpy,  # noqa: F401  (attaches operators to tracers)
@@ -10,6 +11,7 @@ from . import (
     optim,
     random,
     scipy,
+    test_util,
     tree,
 )
 from . import tree as tree_util  # JAX's module name for the same functions
@@ -67,6 +69,7 @@ __all__ = [
     "disable_jit",
     "dtypes",
     "ensure_compile_time_eval",
+    "errors",
     "eval_shape",
     "grad",
     "hessian",
@@ -89,6 +92,7 @@ __all__ = [
     "scipy",
     "straight_through",
     "stop_gradient",
+    "test_util",
     "tree",
     "tree_util",
     "typeof",

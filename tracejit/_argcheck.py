@@ -95,7 +95,15 @@ def dyn_argnums(args, argnums, nums) -> tuple[int, ...]:
             f"positional arguments to be passed by the caller, but got only {len(args)} "
             "positional arguments."
         )
-    return tuple(n % len(args) for n in nums)
+    nn = tuple(n % len(args) for n in nums)
+    if len(set(nn)) != len(nn):
+        # JAX fails here too (with an internal TypeError): the same input twice would need
+        # its cotangent split between two outputs, and silently giving one of them zero is wrong
+        raise TypeError(
+            f"argnums={argnums} names the same positional argument more than once; "
+            "list each argument once (pass the value twice if you need two copies)"
+        )
+    return nn
 
 
 def check_input_revderiv(name, holomorphic, allow_int, x):

@@ -21,7 +21,6 @@ from ._argcheck import (
     check_input_revderiv,
     check_output_revderiv,
     dyn_argnums,
-    float0_zeros,
     is_diff,
     leaf_paths,
     mapped_axis_size,
@@ -193,7 +192,8 @@ def jacfwd(
 
     The result nests as JAX's: fun's output tree, holding at each leaf the input tree (a
     tuple of them if argnums is a tuple), with leaves of shape out.shape + in.shape; the
-    jacobian of an integer output is float0 zeros. Keyword arguments are passed to fun.
+    jacobian of an integer output is zeros of the output's dtype (JAX's, not float0).
+    Keyword arguments are passed to fun.
     """
     nums = _argnums_tuple(argnums)
 
@@ -224,7 +224,7 @@ def jacfwd(
         blocks = [
             _split_last(t, in_leaves)
             if is_diff(o.dtype)
-            else [float0_zeros(np.empty(o.shape + _shape_of(x), bool)) for x in in_leaves]
+            else [np.zeros(o.shape + _shape_of(x), o.dtype) for x in in_leaves]
             for t, o in zip(tans, box.avals[: len(tans)], strict=True)
         ]
         jac_tree = _assemble(out_tree, blocks, in_tree, isinstance(argnums, int))
@@ -271,8 +271,8 @@ def jacrev(
 ):
     """Jacobian by reverse mode: vmap of the VJP over the standard basis of the outputs.
 
-    Nested and shaped as jacfwd's; with allow_int, the block of an integer input is float0
-    zeros. Keyword arguments are passed to fun.
+    Nested and shaped as jacfwd's; with allow_int, the block of an integer input is zeros
+    of the input's dtype (JAX's, not float0). Keyword arguments are passed to fun.
     """
     nums = _argnums_tuple(argnums)
 
@@ -302,7 +302,7 @@ def jacrev(
             per_in = [
                 _reshape(c[start : start + n], _shape_of(yl) + _shape_of(x))
                 if is_diff(_dtype(x))
-                else float0_zeros(np.empty(_shape_of(yl) + _shape_of(x), bool))
+                else np.zeros(_shape_of(yl) + _shape_of(x), _dtype(x))
                 for c, x in zip(ct_leaves, in_leaves, strict=True)
             ]
             t = tree.unflatten(in_tree, per_in)

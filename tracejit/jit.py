@@ -519,13 +519,15 @@ class Jitted:
         dkw = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
         statics = tuple((i, args[i]) for i in nums if i < nargs)
         statics += tuple(sorted((k, v) for k, v in kwargs.items() if k in self.static_argnames))
-        try:
-            hash(statics)
-        except TypeError:
-            raise TypeError(
-                f"jit({self._name}): static arguments must be hashable, got "
-                f"{[type(v).__name__ for _, v in statics]}; pass arrays as ordinary arguments"
-            ) from None
+        for where, v in statics:  # ValueError, as JAX: the value is the problem, not its type
+            try:
+                hash(v)
+            except TypeError as e:
+                raise ValueError(
+                    f"Non-hashable static arguments are not supported: jit({self._name}) got "
+                    f"static argument {where!r} of type {type(v).__name__} ({e}); pass a tuple "
+                    "instead of a list, or pass arrays as ordinary arguments"
+                ) from None
         return dyn, dkw, statics
 
     def _lookup(self, args, kwargs):

@@ -26,6 +26,9 @@ __all__ = [
     "trace_to_ir",
     "eval_ir",
     "ConcretizationError",
+    "TracerArrayConversionError",
+    "TracerBoolConversionError",
+    "TracerIntegerConversionError",
     "TracerLeakError",
     "TraceError",
 ]
@@ -39,12 +42,28 @@ class TraceError(Exception):
     """A user-facing error raised while tracing; names the user's line."""
 
 
-class ConcretizationError(TraceError):
-    pass
+# The errors below are also TypeErrors, as JAX's are (tracejit.errors gives them JAX's
+# names), so `except TypeError` and tests ported from JAX catch them.
 
 
-class TracerLeakError(TraceError):
-    pass
+class ConcretizationError(TraceError, TypeError):
+    """A traced value was needed as a concrete Python value (JAX: ConcretizationTypeError)."""
+
+
+class TracerBoolConversionError(ConcretizationError):
+    """bool() of a traced value: Python `if`/`while` on it under jit or vmap."""
+
+
+class TracerIntegerConversionError(ConcretizationError):
+    """int() or an index from a traced value under jit or vmap."""
+
+
+class TracerArrayConversionError(TraceError, TypeError):
+    """A traced value was passed to NumPy (np.asarray and friends)."""
+
+
+class TracerLeakError(TraceError, TypeError):
+    """A traced value was used after its transform ended (JAX: UnexpectedTracerError)."""
 
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -208,13 +227,13 @@ class Tracer:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.aval.shape[0]))
 
-    def concrete(self, what: str) -> np.ndarray:
-        """The concrete value, or a ConcretizationError explaining why there is none."""
+    def concrete(self, what: str, error: type = ConcretizationError) -> np.ndarray:
+        """The concrete value, or `error` (a ConcretizationError) saying why there is none."""
         if not self._trace.alive and self.val is None:
             raise TracerLeakError(_leak_msg(self, what))
         if self.val is None:
             reason = self._trace.reason or "inside a trace without concrete values"
-            raise ConcretizationError(
+            raise error(
                 f"cannot use a traced value in {what} {reason} (at {user_src()}). "
                 "Use tracejit.numpy.where for values, tracejit.lax.cond / "
                 "tracejit.lax.while_loop / tracejit.lax.fori_loop for control flow, "
@@ -223,16 +242,16 @@ class Tracer:
         return self.val
 
     def __bool__(self):
-        return bool(self.concrete("'if'/'while'/bool()"))
+        return bool(self.concrete("'if'/'while'/bool()", TracerBoolConversionError))
 
     def __float__(self):
         return float(self.concrete("float()"))
 
     def __int__(self):
-        return int(self.concrete("int()"))
+        return int(self.concrete("int()", TracerIntegerConversionError))
 
     def __index__(self):
-        return int(self.concrete("an index or int()"))
+        return int(self.concrete("an index or int()", TracerIntegerConversionError))
 
     def __complex__(self):
         return complex(self.concrete("complex()"))
@@ -244,7 +263,7 @@ class Tracer:
         return self.concrete("tolist()").tolist()
 
     def __array__(self, dtype=None, copy=None):
-        raise TraceError(
+        raise TracerArrayConversionError(
             f"a traced value was passed to NumPy (at {user_src()}); use the tracejit.numpy "
             "function of the same name (import tracejit.numpy as tnp) so it can be traced"
         )
