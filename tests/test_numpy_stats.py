@@ -385,3 +385,53 @@ def test_data_dependent_sizes_need_a_static_size_under_vmap():
     # under grad tracers carry values, so the natural size is found (JAX would raise)
     g = tj.grad(lambda x: tnp.sum(tnp.unique(x) ** 2))(np.array([2.0, 1.0, 2.0]))
     np.testing.assert_allclose(g, [4.0, 2.0, 0.0])
+
+
+# ---------------------------------------------------------------------------
+# where= on var, std and the NaN-ignoring reductions (JAX's signatures)
+
+_W = np.array([[True, True, False, True], [False, True, True, False], [True, False, True, True]])
+_X = np.array([[1.0, 2.0, 7.0, 4.0], [3.0, 0.5, -1.0, 2.0], [0.0, 9.0, 2.0, 5.0]])
+_X_NAN = np.where(_X == 7.0, np.nan, _X)
+
+
+@pytest.mark.parametrize(
+    "name, kw",
+    [
+        ("var", dict(axis=1)),
+        ("var", dict(axis=1, ddof=1, keepdims=True)),
+        ("var", dict(axis=None)),
+        ("std", dict(axis=1)),
+        ("std", dict(axis=0, ddof=1)),
+        ("nanvar", dict(axis=1)),
+        ("nanstd", dict(axis=1)),
+        ("nanmean", dict(axis=1)),
+        ("nansum", dict(axis=1, initial=2.0)),
+        ("nanprod", dict(axis=1)),
+        ("nanmax", dict(axis=1, initial=-5.0)),
+        ("nanmin", dict(axis=0, initial=5.0)),
+    ],
+)
+def test_where_matches_jax(name, kw):
+    jax, jnp = jax_x64()
+    x = _X_NAN if name.startswith("nan") else _X
+    f = lambda np_, a: np_.sum(getattr(np_, name)(a, where=_W, **kw))  # noqa: E731
+    assert_trees_close(getattr(tnp, name)(x, where=_W, **kw), getattr(jnp, name)(x, where=_W, **kw))
+    want = jax.grad(lambda a: f(jnp, a))(x)
+    assert_trees_close(tj.grad(lambda a: f(tnp, a))(x), want)
+    assert_trees_close(tj.jit(tj.grad(lambda a: f(tnp, a)))(x), want)
+
+
+def test_var_where_laws():
+    # the selected entries alone give the same variance; masked ones get zero gradient,
+    # even where a slice has no selected entry (JAX's gradient is NaN there)
+    w = _W.copy()
+    w[2] = False
+    v = tnp.var(_X, axis=1, where=w, ddof=1)
+    np.testing.assert_allclose(v[:2], [np.var(_X[i][w[i]], ddof=1) for i in range(2)])
+    assert np.isnan(v[2])
+    g = tj.grad(lambda a: tnp.sum(tnp.var(a, axis=1, where=w)[:2]))(_X)
+    assert np.all(g[~w] == 0) and np.all(np.isfinite(g))
+    tj.check_grads(lambda a: tnp.std(a, axis=1, where=_W), (_X,), order=2)
+    # n - ddof <= 0 is NaN, as JAX (NumPy gives inf)
+    assert np.isnan(tnp.var(_X, axis=1, where=_W, ddof=3)[1])

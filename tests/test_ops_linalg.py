@@ -331,6 +331,8 @@ def _jax_fn(jax, case):
         "solve": jnp.linalg.solve,
         "inv": jnp.linalg.inv,
         "det": jnp.linalg.det,
+        # the cases are invertible, where adj(a) = det(a) a⁻¹
+        "adjugate": lambda a: jnp.linalg.det(a)[..., None, None] * jnp.linalg.inv(a),
         "slogdet": lambda a: tuple(jnp.linalg.slogdet(a)),
         "eigh": lambda a: tuple(jnp.linalg.eigh(a, UPLO="L" if p.get("lower") else "U")),
         "svd": lambda a: (tuple if p["compute_uv"] else lambda s: (s,))(
@@ -379,3 +381,77 @@ def test_gradients_match_jax(jax, case):
     cts = [_like(rng, o) for o in out]
     _, jvjp = jax.vjp(jfn, *primals)
     _close(vjp_fn(cts), jvjp(cts), 1e-8)
+
+
+# ---------------------------------------------------------------------------
+# det's derivative is the adjugate, finite at singular matrices (as JAX's)
+
+
+def test_grad_det_is_the_adjugate_at_singular_matrices():
+    import tracejit.numpy as tnp
+
+    g = tracejit.grad(tnp.linalg.det)
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(g(a), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    np.testing.assert_allclose(tracejit.jit(g)(a), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    # second order of a 2x2 det is constant: d²det/da_ij da_kl = ±1 on the anti-pairs
+    want = np.zeros((2, 2, 2, 2))
+    want[0, 0, 1, 1] = want[1, 1, 0, 0] = 1.0
+    want[0, 1, 1, 0] = want[1, 0, 0, 1] = -1.0
+    np.testing.assert_allclose(tracejit.hessian(tnp.linalg.det)(a), want, atol=1e-12)
+    z = np.zeros((3, 3))  # rank 0: adjugate and hessian of a cubic are both zero
+    np.testing.assert_allclose(g(z), np.zeros((3, 3)), atol=0)
+    np.testing.assert_allclose(tracejit.hessian(tnp.linalg.det)(z), np.zeros((3,) * 4), atol=0)
+    rank2 = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])
+    cof = np.array([[-3.0, 6.0, -3.0], [6.0, -12.0, 6.0], [-3.0, 6.0, -3.0]])
+    np.testing.assert_allclose(g(rank2), cof, atol=1e-12)
+    batch = np.stack([rank2, np.eye(3)])
+    np.testing.assert_allclose(tracejit.vmap(g)(batch), [cof, np.eye(3)], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([[1.0, 2.0], [2.0, 4.0]]),
+        np.array([[0.0, 1.0], [0.0, 1.0]]),
+        np.outer([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]),
+        np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),
+        np.eye(3),
+        np.random.default_rng(3).normal(size=(4, 4)),
+    ],
+)
+def test_det_derivatives_match_jax(jax, a):
+    import jax.numpy as jnp
+
+    import tracejit.numpy as tnp
+
+    np.testing.assert_allclose(
+        tracejit.grad(tnp.linalg.det)(a), jax.grad(jnp.linalg.det)(a), atol=1e-12
+    )
+    np.testing.assert_allclose(
+        tracejit.hessian(tnp.linalg.det)(a), jax.hessian(jnp.linalg.det)(a), atol=1e-12
+    )
+
+
+def test_solve_shapes_follow_jax(jax):
+    import jax.numpy as jnp
+
+    import tracejit.numpy as tnp
+
+    r = np.random.default_rng(5)
+    pairs = [((2, 4, 4), (4,)), ((2, 4, 4), (4, 3)), ((2, 4, 4), (2, 4, 3)), ((4, 4), (2, 4, 3))]
+    pairs += [((3, 2, 4, 4), (4,)), ((2, 4, 4), (1, 4, 3)), ((4, 4), (4,))]
+    for sa, sb in pairs:
+        a, b = r.normal(size=sa) + 4 * np.eye(sa[-1]), r.normal(size=sb)
+        want = jnp.linalg.solve(a, b)
+        for f in (tnp.linalg.solve, tracejit.jit(tnp.linalg.solve)):
+            np.testing.assert_allclose(f(a, b), want, rtol=1e-10)
+    bad = [((2, 4, 4), (2, 4)), ((4, 4), (2, 4)), ((3, 2, 4, 4), (2, 4)), ((4, 4), (5,))]
+    bad += [((2, 4, 4), (3, 4, 2))]
+    for sa, sb in bad:
+        a, b = np.ones(sa), np.ones(sb)
+        with pytest.raises(ValueError):
+            jnp.linalg.solve(a, b)
+        for f in (tnp.linalg.solve, tracejit.jit(tnp.linalg.solve)):
+            with pytest.raises(ValueError, match="Invalid shapes for solve"):
+                f(a, b)

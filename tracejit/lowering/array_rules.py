@@ -501,6 +501,7 @@ ARRAY = {
     "solve": _linalg(lambda eqn, a: f"kernels.solve({a[0]}, {a[1]})"),
     "inv": _linalg(lambda eqn, a: f"kernels.inv({a[0]})"),
     "det": _linalg(lambda eqn, a: f"kernels.det({a[0]})"),
+    "adjugate": _linalg(lambda eqn, a: f"kernels.adjugate({a[0]})"),
     "slogdet": _linalg(lambda eqn, a: f"kernels.slogdet({a[0]})"),
     "eigh": _linalg(lambda eqn, a: f"kernels.eigh({a[0]})"),
     "svd": _linalg(_svd_call),

@@ -83,6 +83,23 @@ def det(a):
 
 
 @_jit
+def adjugate(a):
+    """sign · V diag(Π_{j≠i} s_j) Uᵀ from the SVD, as ops/linalg.py's impl."""
+    n = a.shape[0]
+    try:
+        u, s, vh = np.linalg.svd(a)
+    except Exception:  # noqa: BLE001 - no convergence
+        return np.full(a.shape, np.nan, a.dtype)
+    p = np.ones(n, s.dtype)
+    for i in range(n):
+        for j in range(n):
+            if j != i:
+                p[i] *= s[j]
+    sign = 1.0 if np.linalg.det(u) * np.linalg.det(vh) >= 0 else -1.0
+    return c((vh.T * p) @ u.T * sign)
+
+
+@_jit
 def slogdet(a):
     return np.linalg.slogdet(a)
 

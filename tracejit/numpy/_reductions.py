@@ -113,8 +113,12 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     return keep_dims(ew.div(total, n), axes, keepdims)
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, mean=None, correction=None):
-    """Mean squared deviation from the mean, divided by n - ddof."""
+def var(
+    a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+    correction=None,
+):  # fmt: skip
+    """Mean squared deviation from the mean, divided by n - ddof; with where=, over the
+    selected entries only (n counts them), and masked entries get zero gradient."""
     _no_out(out, "var")
     if mean is not None:
         raise NotImplementedError("tracejit.numpy.var: mean= is not supported")
@@ -122,17 +126,32 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, mean=None
     a = _arr(a)
     a = cast(a, dtype if dtype is not None else _mean_dtype(dtype_of(a)))
     axes = canon_axes(axis, len(shape_of(a)))
-    n = _count(shape_of(a), axes)
-    m = ew.div(red.reduce_sum(a, axes=axes), _c(n, a))
     kept = tuple(i for i in range(len(shape_of(a))) if i not in axes)
+    if where is None:
+        n = _c(_count(shape_of(a), axes) - ddof, a)
+        total = red.reduce_sum(a, axes=axes)
+        m = ew.div(total, _c(_count(shape_of(a), axes), a))
+    else:
+        w = broadcast_to(cast(_arr(where), np.bool_), shape_of(a))
+        a = ew.select(w, a, _c(0, a))  # masked entries (even NaN) never reach the result
+        count = red.reduce_sum(cast(w, dtype_of(a)), axes=axes)
+        m = ew.div(red.reduce_sum(a, axes=axes), count)
+        n = ew.sub(count, _c(ddof, count))
     centered = ew.sub(a, sh.broadcast_in_dim(m, shape=shape_of(a), broadcast_dimensions=kept))
+    if where is not None:
+        centered = ew.select(w, centered, _c(0, centered))
     ss = red.reduce_sum(ew.mul(centered, centered), axes=axes)
-    return keep_dims(ew.div(ss, _c(builtins.max(n - ddof, 0), ss)), axes, keepdims)
+    bad = ew.le(n, _c(0, n))  # n - ddof <= 0: NaN, as JAX (NumPy gives inf or NaN)
+    res = ew.select(bad, _c(np.nan, ss), ew.div(ss, ew.select(bad, _c(1, n), n)))
+    return keep_dims(res, axes, keepdims)
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, mean=None, correction=None):
+def std(
+    a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
+    correction=None,
+):  # fmt: skip
     """sqrt(var); the derivative at zero spread is 0 (std is a norm of the deviations)."""
-    v = var(a, axis, dtype, out, ddof, keepdims, mean=mean, correction=correction)
+    v = var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
     return safe_sqrt(v)
 
 
@@ -265,39 +284,43 @@ def _nan_fill(a, fill):
     return where(isnan(a), _c(fill, a), a)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
-    return sum(_nan_fill(a, 0), axis, dtype, out, keepdims)
+def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return sum(_nan_fill(a, 0), axis, dtype, out, keepdims, initial, where)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims=False):
-    return prod(_nan_fill(a, 1), axis, dtype, out, keepdims)
+def nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+    return prod(_nan_fill(a, 1), axis, dtype, out, keepdims, initial, where)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, where=None):
     a = _arr(a)
     if not np.issubdtype(dtype_of(a), np.inexact):
-        return mean(a, axis, dtype, out, keepdims)
+        return mean(a, axis, dtype, out, keepdims, where=where)
     ok = ew.not_(isnan(a))
-    total = sum(_nan_fill(a, 0), axis, dtype, out, keepdims)
+    if where is not None:
+        ok = ew.and_(ok, broadcast_to(cast(_arr(where), np.bool_), shape_of(a)))
+    total = sum(_nan_fill(a, 0), axis, dtype, out, keepdims, where=ok)
     n = sum(ok, axis=axis, keepdims=keepdims)
     return ew.div(total, cast(n, dtype_of(total)))
 
 
-def _nan_extremum(fn, fill, a, axis, out, keepdims):
+def _nan_extremum(fn, fill, a, axis, out, keepdims, initial, where):
     a = _arr(a)
     if not np.issubdtype(dtype_of(a), np.inexact):
-        return fn(a, axis, out, keepdims)
-    res = fn(_nan_fill(a, fill), axis, out, keepdims)
+        return fn(a, axis, out, keepdims, initial, where)
+    res = fn(_nan_fill(a, fill), axis, out, keepdims, initial, where)
+    if initial is not None:  # as JAX: an initial value is the answer for all-NaN slices
+        return res
     all_nan = all(isnan(a), axis=axis, keepdims=keepdims)
-    return where(all_nan, _c(np.nan, res), res)
+    return ew.select(all_nan, _c(np.nan, res), res)
 
 
-def nanmax(a, axis=None, out=None, keepdims=False):
-    return _nan_extremum(max, -np.inf, a, axis, out, keepdims)
+def nanmax(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    return _nan_extremum(max, -np.inf, a, axis, out, keepdims, initial, where)
 
 
-def nanmin(a, axis=None, out=None, keepdims=False):
-    return _nan_extremum(min, np.inf, a, axis, out, keepdims)
+def nanmin(a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    return _nan_extremum(min, np.inf, a, axis, out, keepdims, initial, where)
 
 
 # ---------------------------------------------------------------------------

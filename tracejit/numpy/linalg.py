@@ -106,6 +106,34 @@ def cholesky(a, /, *, upper=False):
     return _mT(low) if upper else low
 
 
+def _solve_shapes(sa, sb) -> tuple:
+    """The batch shape of solve(a, b), or ValueError (JAX's rules, checked before tracing).
+
+    b is a vector (n,) for any batch of a, or (..., n, k) with batch dims broadcasting
+    against a's. A b of shape (..., n) with one dim fewer than a is not read as a batch of
+    vectors (JAX stopped doing so in 0.5): its rows must still number n.
+    """
+    n = sa[-1]
+    rows = sb[0] if len(sb) == 1 else sb[-2]
+    if rows != n:
+        hint = ""
+        if len(sb) == len(sa) - 1 and sb[-1] == n:
+            hint = " For a batch of vectors use solve(a, b[..., None])[..., 0]."
+        raise ValueError(
+            f"Invalid shapes for solve: {sa}, {sb}; b needs {n} rows (b is (n,) or "
+            f"(..., n, k)).{hint}"
+        )
+    if len(sb) == 1:
+        return sa[:-2]
+    try:
+        return np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(
+            f"Invalid shapes for solve: {sa}, {sb}; batch dims {sa[:-2]} and {sb[:-2]} "
+            "do not broadcast"
+        ) from None
+
+
 def solve(a, b):
     """x with a x = b; b is (..., n, k), or a vector (n,) for any batch of a."""
     a, b = _float(a), _float(b)
@@ -113,11 +141,11 @@ def solve(a, b):
     dt = np.result_type(dtype_of(a), dtype_of(b))
     a, b = cast(a, dt), cast(b, dt)
     sa, sb = shape_of(a), shape_of(b)
+    batch = _solve_shapes(sa, sb)
     if len(sb) == 1:
         b = broadcast_to(sh.reshape(b, new_sizes=sb + (1,)), sa[:-2] + sb + (1,))
         x = la.solve(a, b)
         return sh.squeeze(x, dimensions=(len(sa) - 1,))
-    batch = np.broadcast_shapes(sa[:-2], sb[:-2])
     return la.solve(broadcast_to(a, batch + sa[-2:]), broadcast_to(b, batch + sb[-2:]))
 
 

@@ -24,9 +24,10 @@ from .common import UndefinedPrimal, dtype_of, is_float, moveaxis_to, ndim_of, s
 from .dot import dot_general
 from .elementwise import add, convert_element_type, div, eq, lit, mul, neg, sub
 from .reduce import reduce_sum
-from .shape import broadcast_in_dim, reshape, transpose
+from .shape import broadcast_in_dim, pad, reshape, transpose
 
-__all__ = ["cholesky", "triangular_solve", "solve", "inv", "det", "slogdet", "eigh", "svd"]
+__all__ = ["cholesky", "triangular_solve", "solve", "inv", "det", "adjugate", "slogdet", "eigh"]
+__all__ += ["svd"]
 __all__ += ["qr", "lu"]
 
 # ---------------------------------------------------------------------------
@@ -357,12 +358,85 @@ def _tr_inv_dot(a, t):
     return reduce_sum(mul(_mT(inv(a)), t), axes=(nd - 2, nd - 1))
 
 
+# d det = tr(adj(a) da) with the adjugate adj(a) (= det a · a⁻¹ where a is invertible),
+# computed without dividing by det a so that it is exact at singular a too: grad(det) at
+# [[1, 2], [2, 4]] is [[4, -2], [-2, 1]], not NaN. The adjugate's own derivative uses
+# adj(a)_ji = -det [[a, e_i], [e_jᵀ, 0]] (a bordered (n+1)-matrix) differentiated by the
+# same rule: exact at every order. First order costs O(n³); each further order O(n²)
+# adjugates of a matrix one larger.
+
+
+def _adjugate_impl(a):
+    """σ · V diag(Π_{j≠i} s_j) Uᵀ from a = U diag(s) Vᵀ with σ = det U det V = ±1."""
+    a = np.asarray(a)
+    n = a.shape[-1]
+    try:
+        u, s, vh = np.linalg.svd(a)
+    except np.linalg.LinAlgError:  # no convergence (NaN input)
+        return np.full(a.shape, np.nan, a.dtype)
+    p = np.where(np.eye(n, dtype=bool), np.ones((), s.dtype), s[..., None, :]).prod(-1)
+    sign = np.sign(np.linalg.det(u) * np.linalg.det(vh))[..., None, None]
+    return (sign * (_np_mT(vh) * p[..., None, :]) @ _np_mT(u)).astype(a.dtype)
+
+
+def _np_mT(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def _bordered(a):
+    """m[..., i, j] = [[a, e_i], [e_jᵀ, 0]], of shape (..., n, n, n+1, n+1)."""
+    shape = shape_of(a)
+    nb, n = len(shape) - 2, shape[-1]
+    config = ((0, 0, 0),) * nb + ((0, 1, 0), (0, 1, 0))
+    big = pad(a, np.zeros((), dtype_of(a)), padding_config=config)
+    full = shape[:-2] + (n, n, n + 1, n + 1)
+    big = broadcast_in_dim(big, shape=full, broadcast_dimensions=(*range(nb), nb + 2, nb + 3))
+    border = np.zeros((n, n, n + 1, n + 1), dtype_of(a))
+    k = np.arange(n)
+    border[k, :, k, n] = 1  # the last column is e_i
+    border[:, k, n, k] = 1  # the last row is e_jᵀ
+    return add(
+        big, broadcast_in_dim(border, shape=full, broadcast_dimensions=tuple(range(nb, nb + 4)))
+    )
+
+
+def _adjugate_jvp(t, out, a):
+    # d adj(a)_ji = -d det(m_ij) = -Σ_kl adj(m_ij)_lk t_kl, with t padded to (n+1)²
+    nd = ndim_of(a)
+    nb = nd - 2
+    g = adjugate(_bordered(a))
+    config = ((0, 0, 0),) * nb + ((0, 1, 0), (0, 1, 0))
+    t_big = _mT(pad(t, np.zeros((), dtype_of(t)), padding_config=config))
+    full = shape_of(g)
+    t_big = broadcast_in_dim(t_big, shape=full, broadcast_dimensions=(*range(nb), nb + 2, nb + 3))
+    d = reduce_sum(mul(g, t_big), axes=(nd, nd + 1))  # [..., i, j]
+    return neg(_mT(d))
+
+
+adjugate_p = Primitive(
+    "adjugate",
+    impl=_adjugate_impl,
+    shape=_square_shape("adjugate", drop=False),
+    jvp=(_adjugate_jvp,),
+    doc="adj(a) of a (..., n, n) matrix: det a · a⁻¹, exact and finite at singular a too.",
+)
+adjugate_p.vmap = _vmap_front(adjugate_p)
+
+
+def adjugate(a):
+    return bind(adjugate_p, a)
+
+
 det_p = Primitive(
     "det",
     impl=lambda a: np.asarray(np.linalg.det(a)),
     shape=_square_shape("det", drop=True),
-    jvp=(lambda t, out, a: mul(out, _tr_inv_dot(a, t)),),
-    doc="The determinant of a (..., n, n) matrix. The jvp needs a nonsingular a.",
+    jvp=(
+        lambda t, out, a: reduce_sum(
+            mul(_mT(adjugate(a)), t), axes=(ndim_of(a) - 2, ndim_of(a) - 1)
+        ),
+    ),
+    doc="The determinant of a (..., n, n) matrix; its jvp is tr(adj(a) t), finite everywhere.",
 )
 det_p.vmap = _vmap_front(det_p)
 
