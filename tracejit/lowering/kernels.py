@@ -95,8 +95,10 @@ def adjugate(a):
         for j in range(n):
             if j != i:
                 p[i] *= s[j]
-    sign = 1.0 if np.linalg.det(u) * np.linalg.det(vh) >= 0 else -1.0
-    return c((vh.T * p) @ u.T * sign)
+    r = (vh.T * p) @ u.T
+    if np.linalg.det(u) * np.linalg.det(vh) < 0:
+        r = -r  # (a scalar sign would promote float32 to float64)
+    return c(r)
 
 
 @_jit
