@@ -1,14 +1,22 @@
-"""Activation functions and friends, as jax.nn: the same names, arguments, values,
-output dtypes and derivatives, kinks included.
+"""Activation functions and friends, as jax.nn: the same names, arguments, values and
+output dtypes.
 
 All are tracejit.numpy compositions, so they trace, differentiate, batch and compile.
-At a kink the derivative is JAX's, the slope of the branch its formula takes there:
-leaky_relu'(0) = 1, elu'(0) = alpha, selu'(0) = scale * alpha, hard_tanh'(±1) = 1,
-relu6'(0) = relu6'(6) = 0. Where tracejit's own convention applies (README, "Derivatives
-at kinks") the two agree: relu'(0) = 0, and the functions written with clip, maximum or
-minimum (sparse_sigmoid, celu, standardize) give half of a tie to each side. Branches
-are selected with `where`, whose untaken branch gets an exact zero tangent, so no NaN
-leaks from the other side.
+One deliberate difference: at a kink the derivative is tracejit's convention, the
+minimum-norm element of the Clarke subdifferential (README, "Derivatives at kinks"):
+
+    relu'(0) = 0                      (subdifferential [0, 1]; JAX also 0)
+    relu6'(0) = relu6'(6) = 0         ([0, 1] at both kinks; JAX also 0)
+    hard_tanh'(±1) = 0                ([0, 1]; JAX gives 1)
+    leaky_relu'(0) = the slope of the two nearest zero, 0 if they straddle it
+                                      ([a, 1] for a slope a; JAX gives 1)
+    elu'(0) = the one of alpha and 1 nearest zero (selu'(0) = scale; JAX gives alpha,
+                                      and scale * alpha)
+
+Functions written with clip, maximum or minimum (sparse_sigmoid, celu) give half of a tie
+to each operand, as those primitives do (README), which is also JAX's value there.
+Branches are selected with `where`, whose untaken branch gets an exact zero tangent, so
+no NaN leaks from the other side.
 
 Output dtypes follow jax.nn under x64: integers keep their type through relu and
 hard_tanh; relu6, elu, leaky_relu and their kin return float64; the smooth functions
@@ -25,6 +33,7 @@ import numpy as np
 
 from .. import numpy as tnp
 from ..ops.elementwise import erf, logistic, rsqrt, stop_gradient
+from ..trace import Tracer
 
 __all__ = [
     "celu",
@@ -68,6 +77,22 @@ def _inexact(x):
     return x if np.issubdtype(x.dtype, np.inexact) else tnp.asarray(x, np.float64)
 
 
+def _min_norm(d_left, d_right):
+    """The element of the interval between two one-sided slopes nearest to zero."""
+    if not isinstance(d_left, Tracer) and not isinstance(d_right, Tracer):
+        lo, hi = min(float(d_left), float(d_right)), max(float(d_left), float(d_right))
+        return 0.0 if lo <= 0.0 <= hi else (lo if lo > 0 else hi)
+    straddles = tnp.less_equal(tnp.multiply(d_left, d_right), 0)
+    nearer = tnp.where(tnp.abs(d_left) < tnp.abs(d_right), d_left, d_right)
+    return tnp.where(straddles, 0.0, nearer)
+
+
+def _kink_at_zero(x, left, right, slope_at_zero):
+    """left for x < 0, right for x > 0 (both 0 at 0), and at 0 the linear function
+    `slope_at_zero * x`: its value is 0 and its derivative the chosen subgradient."""
+    return tnp.where(x > 0, right, tnp.where(x < 0, left, slope_at_zero * x))
+
+
 def _float(x, bool_dtype=np.float32):
     """x in the float dtype jax.numpy computes a float function of it in: floats keep
     theirs, 64-bit integers give float64, narrower ones float32, bool ``bool_dtype``."""
@@ -107,16 +132,16 @@ def relu6(x):
 
 
 def leaky_relu(x, negative_slope=1e-2):
-    """x for x >= 0, negative_slope * x below; leaky_relu'(0) = 1."""
+    """x for x >= 0, negative_slope * x below; at 0 the slope nearest zero of the two."""
     x = _inexact(x)
-    return tnp.where(x >= 0, x, negative_slope * x)
+    return _kink_at_zero(x, negative_slope * x, x, _min_norm(negative_slope, 1.0))
 
 
 def elu(x, alpha=1.0):
-    """x for x > 0, alpha (exp(x) - 1) below; elu'(0) = alpha."""
+    """x for x > 0, alpha (exp(x) - 1) below; at 0 the slope nearest zero of alpha and 1."""
     x = _inexact(x)
-    safe = tnp.where(x > 0, 0.0, x)  # no overflow in the untaken branch
-    return tnp.where(x > 0, x, alpha * tnp.expm1(safe))
+    safe = tnp.where(x < 0, x, 0.0)  # no overflow in the untaken branch
+    return _kink_at_zero(x, alpha * tnp.expm1(safe), x, _min_norm(alpha, 1.0))
 
 
 def celu(x, alpha=1.0):
@@ -130,7 +155,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(x):
-    """scale * elu(x, alpha) with the self-normalising constants; selu'(0) = scale * alpha."""
+    """scale * elu(x, alpha) with the self-normalising constants; selu'(0) = scale."""
     return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
@@ -213,12 +238,12 @@ def log1mexp(x):
 
 
 def hard_tanh(x):
-    """x clipped to [-1, 1], written with `where`: hard_tanh'(±1) = 1. Integers keep
-    their type."""
+    """x clipped to [-1, 1], written with `where`: hard_tanh'(±1) = 0 (the subdifferential
+    is [0, 1]). Integers keep their type."""
     x = tnp.asarray(x)
     if np.issubdtype(x.dtype, np.unsignedinteger):
-        return tnp.where(x > 1, 1, x)  # -1 is not an unsigned value, nor needed
-    return tnp.where(x > 1, 1, tnp.where(x < -1, -1, x))
+        return tnp.where(x >= 1, 1, x)  # -1 is not an unsigned value, nor needed
+    return tnp.where(x >= 1, 1, tnp.where(x <= -1, -1, x))
 
 
 def hard_sigmoid(x):
