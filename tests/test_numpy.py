@@ -795,3 +795,16 @@ def test_bad_axis_errors():
         tnp.add(A, np.ones(5))
     with pytest.raises(ValueError):
         tnp.squeeze(A, axis=0)
+
+
+def test_extrema_of_empty_axes_are_the_initial_value():
+    for a, kw in [
+        (np.array([]), dict(initial=-np.inf)),
+        (np.zeros((0, 3)), dict(axis=0, initial=2.0)),
+        (np.zeros((0, 3), np.int32), dict(axis=0, initial=2, keepdims=True)),
+    ]:
+        for name in ("max", "min"):
+            got, want = getattr(tnp, name)(a, **kw), getattr(np, name)(a, **kw)
+            assert got.dtype == want.dtype and got.shape == want.shape
+            np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(tj.grad(lambda a: tnp.max(a, initial=-1.0))(np.zeros(0)), [])

@@ -195,8 +195,13 @@ def _extremum(reducer, name, a, axis, out, keepdims, initial, where):
             raise ValueError(f"reduction operation '{name}' needs initial= when where= is given")
         a = _masked(a, where, initial)
     axes = canon_axes(axis, len(shape_of(a)))
-    if builtins.any(shape_of(a)[i] == 0 for i in axes) and initial is None:
-        raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+    if builtins.any(shape_of(a)[i] == 0 for i in axes):
+        if initial is None:
+            raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+        # nothing to reduce: every result is the initial value (a sum over the empty axes
+        # keeps the result's shape and its dependence on a, for transforms)
+        res = ew.add(red.reduce_sum(a, axes=axes), _c(initial, a))
+        return keep_dims(res, axes, keepdims)
     res = reducer(a, axes=axes)
     if initial is not None:
         res = (ew.max if name == "maximum" else ew.min)(res, _c(initial, res))
