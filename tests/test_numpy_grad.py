@@ -415,3 +415,16 @@ def test_grads_match_jax():
     want = jax.jit(jax.grad(lambda w: f(jnp, w, x)))(w)
     np.testing.assert_allclose(tj.grad(lambda w: f(tnp, w, x))(w), want, rtol=1e-9)
     tj.check_grads(lambda w: f(tnp, w, x), (w,), order=2, modes=("rev",))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_logaddexp_derivative_of_nan_is_nan():
+    """A NaN input is not a pair of equal infinities: its derivative is NaN (as JAX), while
+    equal infinities keep their finite derivative."""
+    nan = float("nan")
+    for f in (tnp.logaddexp, tnp.logaddexp2):
+        assert np.isnan(tj.grad(lambda x, f=f: f(x, 0.0))(nan))
+        assert np.isnan(tj.grad(lambda y, f=f: f(1.0, y))(nan))
+        assert np.isfinite(tj.grad(lambda x, f=f: f(x, np.inf))(np.inf))
+    assert np.isnan(tj.grad(tj.nn.softplus)(nan))
+    tj.check_grads(tj.nn.softplus, (nan,), order=1)  # NaN == NaN in the check

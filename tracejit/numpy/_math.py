@@ -354,7 +354,7 @@ def logaddexp(x1, x2, /):
     top = ew.max(x, y)
     delta = ew.sub(x, y)
     smooth = ew.add(top, ew.log1p(ew.exp(ew.neg(ew.abs(delta)))))
-    return ew.select(ew.ne(delta, delta), ew.add(x, y), smooth)  # NaN delta: both ±inf
+    return ew.select(_same_infinity(x, y, delta), ew.add(x, y), smooth)
 
 
 def logaddexp2(x1, x2, /):
@@ -362,7 +362,13 @@ def logaddexp2(x1, x2, /):
     top = ew.max(x, y)
     delta = ew.sub(x, y)
     tail = ew.mul(ew.log1p(ew.exp2(ew.neg(ew.abs(delta)))), _c(1 / math.log(2.0), x))
-    return ew.select(ew.ne(delta, delta), ew.add(x, y), ew.add(top, tail))
+    return ew.select(_same_infinity(x, y, delta), ew.add(x, y), ew.add(top, tail))
+
+
+def _same_infinity(x, y, delta):
+    """Where x and y are the same infinity (their difference is NaN, the sum is the
+    answer); a NaN operand is not one, so its derivative stays NaN."""
+    return ew.and_(ew.ne(delta, delta), ew.eq(x, y))
 
 
 # ---------------------------------------------------------------------------
