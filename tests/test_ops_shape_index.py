@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracejit as tj
+from tests._jax_oracle import jax_x64
 from tests.cases import cumulative, indexing, reduce, shape, sort
 from tracejit.dtypes import float0 as FLOAT0
 from tracejit.ir import aval_of
@@ -358,12 +359,15 @@ def test_shape_errors_say_what_failed():
 # JAX as the oracle for the impls
 
 
-jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
-jnp, lax = jax.numpy, jax.lax
+def _jax():
+    """(jax, jax.numpy, jax.lax) in x64; skips the test without JAX (the tests above this
+    section run either way)."""
+    jax, jnp = jax_x64()
+    return jax, jnp, jax.lax
 
 
 def _lax_oracle(case, args):
+    _, jnp, lax = _jax()
     p = case.params
     name = case.prim
     if name == "slice":
@@ -426,6 +430,7 @@ def _pad_problem(draw):
 @settings(max_examples=25, deadline=None)
 @given(_pad_problem())
 def test_pad_matches_lax_and_transposes(problem):
+    _, _, lax = _jax()
     shape, config = problem
     x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) + 1
     f = PRIMITIVES["pad"]
@@ -454,6 +459,7 @@ def _slice_problem(draw):
 @settings(max_examples=25, deadline=None)
 @given(_slice_problem())
 def test_slice_matches_lax_and_transposes(problem):
+    _, _, lax = _jax()
     shape, start, limit, strides = problem
     x = np.random.default_rng(0).normal(size=shape)
     f = PRIMITIVES["slice"]
@@ -467,6 +473,7 @@ def test_slice_matches_lax_and_transposes(problem):
 
 
 def test_batched_window_starts_match_jax():
+    jax, _, lax = _jax()
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4, 5, 6))
     starts = rng.integers(0, 7, size=(4, 2))  # lax wraps negative starts; we only clamp
