@@ -354,8 +354,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     n = shape_of(xp)[0]
     i = clip(searchsorted(xp, x, side="right"), 1, n - 1)
     j = ew.sub(i, _c(1, i))
-    f0, x0 = take(fp, j), take(xp, j)
-    df, dx = subtract(take(fp, i), f0), subtract(take(xp, i), x0)
+    # i and j are in range by construction: clip (no masking for out-of-range fills)
+    f0, x0 = take(fp, j, mode="clip"), take(xp, j, mode="clip")
+    df = subtract(take(fp, i, mode="clip"), f0)
+    dx = subtract(take(xp, i, mode="clip"), x0)
     dx0 = ew.le(ew.abs(dx), _c(np.spacing(np.finfo(dt).eps), dx))
     f = where(dx0, f0, add(f0, multiply(true_divide(subtract(x, x0), where(dx0, 1, dx)), df)))
     if period is None:
@@ -493,7 +495,7 @@ def _conv(x, y, mode, op, preferred_element_type):
     lo, hi = pads[mode]
     xpad = sh.pad(x, np.zeros((), dt), padding_config=((lo, hi, 0),)) if lo or hi else x
     n_out = shape_of(xpad)[0] - m + 1
-    windows = take(xpad, np.arange(n_out)[:, None] + np.arange(m)[None, :])
+    windows = take(xpad, np.arange(n_out)[:, None] + np.arange(m)[None, :], mode="clip")
     out = matmul(windows, y)
     return flip(out) if reverse_out else out
 

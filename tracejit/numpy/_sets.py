@@ -75,7 +75,7 @@ def _compress(x, keep, size, fill_value, default="first"):
     if size is None:
         size = int(_value(count, "a set operation without size="))
     pos = _nonzero_sized(keep, size)
-    rows = take(x, pos, axis=0)
+    rows = take(x, pos, axis=0, mode="clip")  # padding rows are replaced below
     if fill_value is not None:
         fill = cast(_arr(fill_value), dtype_of(x))
     elif isinstance(default, str) and size:
@@ -96,9 +96,9 @@ def _sorted_mask(ar, equal_nan):
     """ar (axis 0 first) sorted by rows, the permutation, and True where a row starts a run."""
     n = shape_of(ar)[0]
     rows = reshape(ar, (n, math.prod(shape_of(ar)[1:])))
-    keys = [take(rows, j, axis=1) for j in range(shape_of(rows)[1])]
+    keys = [take(rows, j, axis=1, mode="clip") for j in range(shape_of(rows)[1])]
     perm = so.sort(*keys, _iota(n), dimension=0, num_keys=len(keys))[-1] if keys else _iota(n)
-    aux = take(ar, perm, axis=0)
+    aux = take(ar, perm, axis=0, mode="clip")
     a, b = _drop_first(aux), _first(aux, builtins.max(n - 1, 0))
     neq = not_equal(a, b)
     if equal_nan and np.issubdtype(dtype_of(ar), np.inexact):
@@ -128,7 +128,7 @@ def _unique(ar, axis, return_index=False, return_inverse=False, return_counts=Fa
     k = shape_of(ind)[0]
     ret = (moveaxis(vals, 0, axis),)
     if return_index:
-        ret += (take(perm, ind),)
+        ret += (take(perm, ind, mode="clip"),)
     if return_inverse:
         run = ew.sub(cumsum(cast(mask, np.int64)), np.int64(1))
         ret += (ix.scatter(np.zeros(n, np.int64), perm, run, axis=0),)
@@ -224,7 +224,7 @@ def _merge(a, b, assume_unique):
     arr, valid = concatenate([ua, ub]), concatenate([va, vb])
     n = shape_of(arr)[0]
     _, aux, src = so.sort(ew.not_(valid), arr, _iota(n), dimension=0, num_keys=2)
-    return aux, src, take(valid, src), ia, ib
+    return aux, src, take(valid, src, mode="clip"), ia, ib
 
 
 def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=None,
@@ -248,8 +248,8 @@ def intersect1d(ar1, ar2, assume_unique=False, return_indices=False, *, size=Non
         return vals
     ok = ew.lt(_iota(shape_of(pos)[0]), count)
     # padding positions read junk (clipped) indices, replaced below
-    i1 = take(ia, take(_first(src, k), pos), mode="clip") if k else pos
-    i2 = ew.sub(take(_drop_first(src), pos), np.int64(na)) if k else pos
+    i1 = take(ia, take(_first(src, k), pos, mode="clip"), mode="clip") if k else pos
+    i2 = ew.sub(take(_drop_first(src), pos, mode="clip"), np.int64(na)) if k else pos
     i2 = take(ib, i2, mode="clip") if k else pos
     return vals, where(ok, i1, np.int64(na)), where(ok, i2, np.int64(nb))
 

@@ -106,7 +106,8 @@ def _quantile(a, q, axis, method, keepdims, squash_nans):
     zero = np.zeros((), dt)
     low = cast(ew.max(zero, ew.min(low, top)), np.int64)
     high = cast(ew.max(zero, ew.min(high, top)), np.int64)
-    lo_v, hi_v = take_along_axis(a, low, axis=-1), take_along_axis(a, high, axis=-1)
+    lo_v = take_along_axis(a, low, axis=-1, mode="clip")  # low, high: clamped above
+    hi_v = take_along_axis(a, high, axis=-1, mode="clip")
     if method == "linear":
         out = ew.add(ew.mul(lo_v, ew.sub(_c(1, t), t)), ew.mul(hi_v, t))
     elif method == "lower":
