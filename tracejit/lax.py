@@ -116,12 +116,11 @@ def switch(index, branches: Sequence[Callable], *operands, operand=_NO_OPERAND):
         raise TypeError("lax.switch: branches argument should be a sequence of callables.")
     if not branches:
         raise ValueError("Empty branch sequence")
-    if np.ndim(index) != 0:
-        raise TypeError(f"Branch index must be scalar, got {index} of shape {np.shape(index)}.")
-    if _aval(as_array(index)).dtype.kind not in "iu":
-        raise TypeError(
-            f"Index type must be an integer, got {index} as {_aval(as_array(index)).dtype}"
-        )
+    idx = _aval(as_array(index))
+    if idx.shape != ():
+        raise TypeError(f"Branch index must be scalar, got {index} of shape {idx.shape}.")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"Index type must be an integer, got {index} as {idx.dtype}")
     leaves, in_tree = tree.flatten(tuple(operands))
     leaves = [as_array(x) for x in leaves]
     avals = [_aval(x) for x in leaves]
