@@ -147,3 +147,29 @@ def test_a_module_written_once_is_kept_by_the_next_run(tmp_path):
         stamp = os.stat(path).st_mtime_ns
         assert cache.write_module(lowered, str(tmp_path)) == path
         assert os.stat(path).st_mtime_ns == stamp
+
+
+def test_kernel_key_covers_the_runtime_it_calls(monkeypatch, tmp_path):
+    """Numba inlines kernels.py / vmath.py / special.py / _threefry.py into each kernel
+    and its disk cache does not notice when they change: their text is part of the key,
+    so an upgraded runtime compiles afresh instead of loading stale machine code."""
+    import tracejit as tj
+    import tracejit.numpy as tnp
+    from tracejit.lowering import source
+
+    lowered = tj.jit(lambda x: tnp.tanh(x)).lower(np.ones(3)).entry.lower()
+    fake = tmp_path / "vmath.py"
+    fake.write_text("def vtanh(x): ...\n")
+    keys = []
+    try:
+        monkeypatch.setattr(source, "_RUNTIME_FILES", (str(fake),))
+        for text in ("def vtanh(x): ...\n", "def vtanh(x): return x\n"):
+            fake.write_text(text)
+            source.runtime_fingerprint.cache_clear()
+            fresh = type(lowered)(**{k: getattr(lowered, k) for k in lowered.__dataclass_fields__})
+            assert fresh.code == lowered.code
+            keys.append(fresh.key)
+    finally:
+        monkeypatch.undo()
+        source.runtime_fingerprint.cache_clear()
+    assert keys[0] != keys[1] and lowered.key not in keys

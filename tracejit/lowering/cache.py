@@ -2,8 +2,11 @@
 
 Numba's disk cache (`cache=True`) needs a function defined in a real file, so every
 generated module is written to `<cache dir>/kernels/tj_<key>.py`, where key hashes the
-comment-free code. Numba then caches the machine code next to it (`__pycache__`), and
-a new process that generates the same source loads it in milliseconds.
+comment-free code and the runtime it calls (lowering/kernels.py, special.py, vmath.py,
+_threefry.py and Numba's version: Numba compiles those functions into the kernel, and its
+own cache would not notice a change in them). Numba then caches the machine code next to
+it (`__pycache__`), and a new process that generates the same source loads it in
+milliseconds.
 
 The cache directory is `$TRACEJIT_CACHE_DIR`, else `$XDG_CACHE_HOME/tracejit`, else
 `~/.cache/tracejit`; `TRACEJIT_CACHE_DIR=` (empty) disables the disk cache (modules go to

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..trace import TraceError
 
-__all__ = ["Lowered", "LoweringError"]
+__all__ = ["Lowered", "LoweringError", "runtime_fingerprint"]
+
+# the modules generated code calls: Numba compiles their functions into each kernel's
+# machine code, and its disk cache does not notice when they change, so their text (and
+# Numba's version) is part of every kernel's key
+_RUNTIME_FILES = ("lowering/kernels.py", "lowering/special.py", "lowering/vmath.py", "_threefry.py")
+
+
+@functools.cache
+def runtime_fingerprint() -> str:
+    import numba
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.sha256(numba.__version__.encode())
+    for rel in _RUNTIME_FILES:
+        with open(os.path.join(root, rel), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16] + "\n"
 
 
 class LoweringError(TraceError):
@@ -68,8 +87,9 @@ class Lowered:
 
     @cached_property
     def key(self) -> str:
-        """Content hash of the comment-free code: equal keys, interchangeable machine code."""
-        return hashlib.sha256(self.code.encode()).hexdigest()[:24]
+        """Content hash of the comment-free code and of the runtime it calls: equal keys,
+        interchangeable machine code."""
+        return hashlib.sha256((runtime_fingerprint() + self.code).encode()).hexdigest()[:24]
 
     def equation_at(self, source_line: int) -> str | None:
         """The equation a line of the generated module (`source`) implements."""
