@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,13 +21,17 @@ _RUNTIME_FILES = ("lowering/kernels.py", "lowering/special.py", "lowering/vmath.
 
 @functools.cache
 def runtime_fingerprint() -> str:
-    import numba
-
+    """A hash of the runtime files and of Numba's version file (found without importing
+    Numba: the first call's interpreted result must not wait for that import)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h = hashlib.sha256(numba.__version__.encode())
-    for rel in _RUNTIME_FILES:
-        with open(os.path.join(root, rel), "rb") as f:
-            h.update(f.read())
+    numba_dir = os.path.dirname(importlib.util.find_spec("numba").origin)
+    h = hashlib.sha256(numba_dir.encode())
+    for path in (os.path.join(numba_dir, "_version.py"), *_RUNTIME_FILES):
+        try:
+            with open(os.path.join(root, path), "rb") as f:
+                h.update(f.read())
+        except OSError:  # (a Numba without a version file: its path stands for it)
+            pass
     return h.hexdigest()[:16] + "\n"
 
 
